@@ -1,0 +1,51 @@
+"""qsynchro: synchronization of quantum limit-cycle oscillators.
+
+Importing the package is cheap and never changes JAX settings: the public
+names below are loaded lazily on first access.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    # errors
+    "ConvergenceError": "qsynchro._checks",
+    # operators
+    "spin_ops": "qsynchro.operators",
+    # Nadolny & Bruder (PRL 131, 190402): mean-field spin-1 networks
+    "Network": "qsynchro.models.network",
+    "evolve": "qsynchro.solvers.evolve",
+    "critical_coupling": "qsynchro.solvers.stability",
+    "jacobian_eigenvalues": "qsynchro.solvers.stability",
+    # Murtadho, Vinjanampathy & Thingna (PRL 131, 030401): degenerate maser
+    "Maser": "qsynchro.models.maser",
+    "steady_state": "qsynchro.solvers.steady",
+    "s_max": "qsynchro.measures.smax",
+    "phase_distribution": "qsynchro.measures.husimi",
+    # finite ensembles beyond mean field
+    "Ensemble": "qsynchro.models.ensemble",
+    # sweeps
+    "Axis": "qsynchro.sweeps.grid",
+    "Sweep": "qsynchro.sweeps.grid",
+    "run_sweep": "qsynchro.experiments.runner",
+    "reproduce": "qsynchro.experiments",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'qsynchro' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

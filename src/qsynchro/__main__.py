@@ -1,0 +1,3 @@
+from qsynchro.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,201 @@
+"""Sweep declarations: named parameter axes over a kernel, and the chunk plan.
+
+A :class:`Sweep` is pure data (frozen, hashable fingerprint, round-trips through
+a plain dict / TOML). The grid is the Cartesian product of the axes in the
+order given (C order: the last axis varies fastest); points are numbered
+``0 .. size-1`` in that order, and chunk ``c`` holds points
+``[c * chunk_size, min((c + 1) * chunk_size, size))``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from qsynchro._checks import check_int
+
+__all__ = ["Axis", "Sweep"]
+
+
+@dataclass(frozen=True, eq=False)
+class Axis:
+    """One named parameter axis.
+
+    Args:
+        name: a parameter name of the sweep's kernel (e.g. ``"delta"``, ``"K"``).
+        values: 1-D array of finite float64 values (at least one).
+    """
+
+    name: str
+    values: np.ndarray
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"Argument `name` must be a non-empty string, but got {self.name!r}.")
+        vals = np.asarray(self.values, dtype=np.float64).reshape(-1)
+        if vals.size == 0:
+            raise ValueError(f"Axis `{self.name}` must have at least one value, but got none.")
+        if not np.all(np.isfinite(vals)):
+            raise ValueError(f"Axis `{self.name}` must have finite values, but got {vals}.")
+        object.__setattr__(self, "values", vals)
+
+    @classmethod
+    def linspace(cls, name: str, start: float, stop: float, num: int) -> Axis:
+        num = check_int(f"{name}.num", num, minimum=1)
+        return cls(name, np.linspace(float(start), float(stop), num))
+
+    @classmethod
+    def logspace(cls, name: str, start: float, stop: float, num: int) -> Axis:
+        """``num`` values from ``start`` to ``stop`` (both > 0, the values themselves)."""
+        num = check_int(f"{name}.num", num, minimum=1)
+        if not (start > 0 and stop > 0):
+            raise ValueError(
+                f"Axis `{name}` with logspace needs start > 0 and stop > 0, "
+                f"but got start={start!r}, stop={stop!r}."
+            )
+        return cls(name, np.geomspace(float(start), float(stop), num))
+
+    def __len__(self) -> int:
+        return int(self.values.size)
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Axis) and self.name == other.name
+                and np.array_equal(self.values, other.values))
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.values.tobytes()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "values": [float(v) for v in self.values]}
+
+
+def _plain(value: Any) -> Any:
+    """Convert settings values to JSON/TOML friendly builtins."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A declared parameter sweep.
+
+    Args:
+        kernel: registered kernel name (``"network"`` or ``"maser"``).
+        axes: the named axes; the Dataset's dimensions, in this order.
+        measures: names of the kernel's measures to compute.
+        fixed: parameter values held fixed (override the kernel defaults).
+        settings: the kernel's settings dataclass instance, or a mapping of
+            keyword arguments for it, or ``None`` for its defaults.
+        chunk_size: points per batched call; ``None`` lets the engine choose.
+    """
+
+    kernel: str
+    axes: tuple[Axis, ...]
+    measures: tuple[str, ...]
+    fixed: Mapping[str, float] = field(default_factory=dict)
+    settings: Any = None
+    chunk_size: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "axes", tuple(self.axes))
+        object.__setattr__(self, "measures", tuple(self.measures))
+        object.__setattr__(self, "fixed", {str(k): float(v) for k, v in dict(self.fixed).items()})
+        if not self.axes:
+            raise ValueError("Argument `axes` must contain at least one axis, but got none.")
+        names = [a.name for a in self.axes]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"Argument `axes` must have distinct names, but {dup} repeat.")
+        both = sorted(set(names) & set(self.fixed))
+        if both:
+            raise ValueError(
+                f"Parameters {both} are declared both as an axis and as fixed; choose one."
+            )
+        if not self.measures:
+            raise ValueError("Argument `measures` must name at least one measure, but got none.")
+        if self.chunk_size is not None:
+            check_int("chunk_size", self.chunk_size, minimum=1)
+
+    # -- grid -------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(len(a) for a in self.axes)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def dims(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.axes)
+
+    def points(self, start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
+        """Flattened axis values for points ``start .. stop-1`` (C order)."""
+        stop = self.size if stop is None else min(stop, self.size)
+        idx = np.unravel_index(np.arange(start, stop), self.shape)
+        return {a.name: a.values[i] for a, i in zip(self.axes, idx, strict=True)}
+
+    def chunks(self, chunk_size: int) -> list[tuple[int, int]]:
+        """``[(start, stop), ...]`` covering all points."""
+        return [(s, min(s + chunk_size, self.size)) for s in range(0, self.size, chunk_size)]
+
+    # -- serialization ----------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kernel": self.kernel,
+            "axes": [a.to_dict() for a in self.axes],
+            "measures": list(self.measures),
+            "fixed": dict(self.fixed),
+            "settings": _plain(self.settings) if self.settings is not None else {},
+            "chunk_size": self.chunk_size,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Sweep:
+        axes = tuple(Axis(a["name"], np.asarray(a["values"], dtype=float)) for a in d["axes"])
+        return cls(
+            kernel=d["kernel"], axes=axes, measures=tuple(d["measures"]),
+            fixed=dict(d.get("fixed", {})), settings=dict(d.get("settings") or {}) or None,
+            chunk_size=d.get("chunk_size"),
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    def fingerprint(self, *, ignore_chunk_size: bool = True) -> str:
+        """SHA-256 of the canonical JSON declaration (chunk size excluded by default)."""
+        d = self.to_dict()
+        if ignore_chunk_size:
+            d.pop("chunk_size")
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
+
+    def param_grid(self, defaults: Mapping[str, float], start: int = 0,
+                   stop: int | None = None) -> dict[str, np.ndarray]:
+        """All kernel parameters as float64 arrays of shape (B,) for points ``start..stop-1``."""
+        pts = self.points(start, stop)
+        n = len(next(iter(pts.values())))
+        out = {k: np.full(n, float(v)) for k, v in defaults.items()}
+        out.update({k: np.full(n, float(v)) for k, v in self.fixed.items()})
+        out.update(pts)
+        return out
+
+
+def sequence_axis(name: str, values: Sequence[float]) -> Axis:
+    """Convenience constructor for explicit values."""
+    return Axis(name, np.asarray(values, dtype=float))
