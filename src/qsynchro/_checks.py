@@ -50,7 +50,9 @@ def check_finite(name: str, value: Any) -> np.ndarray:
     if arr.dtype.kind not in "biufc":
         raise TypeError(f"Argument `{name}` must be numeric, but got {_fmt(value)}.")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"Argument `{name}` must be finite (no NaN or inf), but got {_fmt(value)}.")
+        raise ValueError(
+            f"Argument `{name}` must be finite (no NaN or inf), but got {_fmt(value)}."
+        )
     return arr
 
 
@@ -74,8 +76,9 @@ def check_positive(name: str, value: Any) -> np.ndarray:
     return arr
 
 
-def check_int(name: str, value: Any, *, minimum: int | None = None,
-              maximum: int | None = None) -> int:
+def check_int(
+    name: str, value: Any, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     """Require an integer in ``[minimum, maximum]``."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         if isinstance(value, (float, np.floating)) and math.isfinite(value) and value == int(value):
@@ -115,8 +118,9 @@ def check_square(name: str, value: Any, *, size: int | None = None) -> np.ndarra
     return arr
 
 
-def check_density_matrix(name: str, value: Any, *, atol: float = 1e-8,
-                         shape: Sequence[int] | None = None) -> np.ndarray:
+def check_density_matrix(
+    name: str, value: Any, *, atol: float = 1e-8, shape: Sequence[int] | None = None
+) -> np.ndarray:
     """Require a Hermitian, positive semidefinite matrix with unit trace.
 
     Accepts NumPy or JAX arrays and QuTiP ``Qobj`` (converted with ``.full()``).

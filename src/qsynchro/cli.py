@@ -45,8 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{f.name:<{width}}  {f.description}")
             return 0
         if args.command == "reproduce":
-            files = reproduce(args.name, args.out, quick=args.quick,
-                              progress=not args.no_progress)
+            files = reproduce(args.name, args.out, quick=args.quick, progress=not args.no_progress)
             for path in files:
                 print(path)
             return 0
@@ -54,8 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"qsynchro: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("qsynchro: interrupted; finished chunks are kept, rerun to resume.",
-              file=sys.stderr)
+        print("qsynchro: interrupted; finished chunks are kept, rerun to resume.", file=sys.stderr)
         return 130
     return 1  # pragma: no cover
 

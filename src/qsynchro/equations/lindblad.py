@@ -20,7 +20,7 @@ import numpy as np
 
 from qsynchro._checks import check_choice, check_nonnegative, check_square
 
-__all__ = ["DISSIPATOR_FACTOR", "dissipator", "liouvillian", "vec", "unvec"]
+__all__ = ["DISSIPATOR_FACTOR", "dissipator", "liouvillian", "unvec", "vec"]
 
 #: multiplies D[o] for each named convention
 DISSIPATOR_FACTOR = {"standard": 1.0, "murtadho": 2.0}
@@ -35,21 +35,25 @@ def vec(rho: np.ndarray) -> np.ndarray:
 def unvec(v: np.ndarray) -> np.ndarray:
     """Inverse of :func:`vec`, shape (..., n*n) -> (..., n, n)."""
     v = np.asarray(v)
-    n = int(round(np.sqrt(v.shape[-1])))
+    n = round(np.sqrt(v.shape[-1]))
     return v.reshape(*v.shape[:-1], n, n)
 
 
 def dissipator(o: np.ndarray, rho: np.ndarray, *, convention: str = "standard") -> np.ndarray:
-    r"""Apply :math:`f\,(o\rho o^\dagger - \{o^\dagger o,\rho\}/2)` literally, ``f`` by convention."""
+    r"""Apply :math:`f\,(o\rho o^\dagger - \{o^\dagger o,\rho\}/2)`, ``f`` set by the convention."""
     f = DISSIPATOR_FACTOR[check_choice("convention", convention, DISSIPATOR_FACTOR)]
     od = np.conj(np.swapaxes(o, -1, -2))
     odo = od @ o
     return f * (o @ rho @ od - 0.5 * (odo @ rho + rho @ odo))
 
 
-def liouvillian(H: np.ndarray, c_ops: Sequence[np.ndarray] = (),
-                rates: Sequence[float] | None = None, *,
-                convention: str = "standard") -> np.ndarray:
+def liouvillian(
+    H: np.ndarray,
+    c_ops: Sequence[np.ndarray] = (),
+    rates: Sequence[float] | None = None,
+    *,
+    convention: str = "standard",
+) -> np.ndarray:
     r"""Dense Liouvillian :math:`\mathcal{L}` with ``vec(d rho/dt) = L @ vec(rho)``.
 
     :math:`\dot\rho = -i[H,\rho] + \sum_k r_k f \mathcal{D}[c_k]\rho` with ``f`` = 1

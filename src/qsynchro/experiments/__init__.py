@@ -27,27 +27,56 @@ class Figure:
 FIGURES: dict[str, Figure] = {
     f.name: f
     for f in [
-        Figure("nadolny2023-fig2", "qsynchro.experiments.nadolny2023", "fig2",
-               "Single group: <S^+>(t), order parameter vs V, V_c(gamma+/gamma-, K), s(phi)"),
-        Figure("nadolny2023-fig3", "qsynchro.experiments.nadolny2023", "fig3",
-               "Two groups, K=0: spectra vs delta, omega_A - omega_B, Arnold tongue"),
-        Figure("nadolny2023-fig4", "qsynchro.experiments.nadolny2023", "fig4",
-               "Synchronization blockade: frequency difference, order parameter, "
-               "relative phase over (delta, K)"),
-        Figure("nadolny2023-finite-size", "qsynchro.experiments.finite_size", "finite_size",
-               "Beyond mean field: exact permutation-invariant and cumulant dynamics vs N"),
-        Figure("murtadho2023-fig2", "qsynchro.experiments.murtadho2023", "fig2",
-               "N=2 maser: phase distributions, S_max vs n_h/n_c, S_max vs |lambda_2/lambda_3|"),
-        Figure("murtadho2023-fig3", "qsynchro.experiments.murtadho2023", "fig3",
-               "Scaled S_max vs N with random drives, power-law fits, optimal phases"),
-        Figure("murtadho2023-arnold", "qsynchro.experiments.murtadho2023", "arnold",
-               "Arnold tongue of S_max over drive detuning and drive strength"),
+        Figure(
+            "nadolny2023-fig2",
+            "qsynchro.experiments.nadolny2023",
+            "fig2",
+            "Single group: <S^+>(t), order parameter vs V, V_c(gamma+/gamma-, K), s(phi)",
+        ),
+        Figure(
+            "nadolny2023-fig3",
+            "qsynchro.experiments.nadolny2023",
+            "fig3",
+            "Two groups, K=0: spectra vs delta, omega_A - omega_B, Arnold tongue",
+        ),
+        Figure(
+            "nadolny2023-fig4",
+            "qsynchro.experiments.nadolny2023",
+            "fig4",
+            "Synchronization blockade: frequency difference, order parameter, "
+            "relative phase over (delta, K)",
+        ),
+        Figure(
+            "nadolny2023-finite-size",
+            "qsynchro.experiments.finite_size",
+            "finite_size",
+            "Beyond mean field: exact permutation-invariant and cumulant dynamics vs N",
+        ),
+        Figure(
+            "murtadho2023-fig2",
+            "qsynchro.experiments.murtadho2023",
+            "fig2",
+            "N=2 maser: phase distributions, S_max vs n_h/n_c, S_max vs |lambda_2/lambda_3|",
+        ),
+        Figure(
+            "murtadho2023-fig3",
+            "qsynchro.experiments.murtadho2023",
+            "fig3",
+            "Scaled S_max vs N with random drives, power-law fits, optimal phases",
+        ),
+        Figure(
+            "murtadho2023-arnold",
+            "qsynchro.experiments.murtadho2023",
+            "arnold",
+            "Arnold tongue of S_max over drive detuning and drive strength",
+        ),
     ]
 }
 
 
-def reproduce(name: str, out: str | Path = ".", *, quick: bool = False,
-              progress: bool = True) -> list[Path]:
+def reproduce(
+    name: str, out: str | Path = ".", *, quick: bool = False, progress: bool = True
+) -> list[Path]:
     """Reproduce figure ``name`` into ``out``; returns the files written."""
     check_choice("figure", name, FIGURES)
     fig = FIGURES[name]

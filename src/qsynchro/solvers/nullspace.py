@@ -22,7 +22,7 @@ def steady_state_dense(L: np.ndarray) -> np.ndarray:
     """
     L = np.asarray(L, dtype=np.complex128)
     n2 = L.shape[0]
-    n = int(round(np.sqrt(n2)))
+    n = round(np.sqrt(n2))
     A = L.copy()
     b = np.zeros(n2, dtype=np.complex128)
     # replace the first row by the trace functional: sum_i rho_ii = 1
