@@ -1,0 +1,325 @@
+r"""Steady states of the degenerate thermal maser (rotating frame, Eq. 8).
+
+Three routes, all returning the rotating-frame :math:`\tilde\rho^{ss}` in the basis
+``|0>, |1>, |2>, ..., |N+1>``:
+
+* :func:`steady_state_dense` -- null space of the dense ``(D^2, D^2)`` Liouvillian,
+  any parameters (also ``Delta != 0``). Cost O(D^6) time, O(D^4) memory; N = 40
+  takes a fraction of a second, N = 60 (the limit we allow) a few seconds and 240 MB.
+* :func:`structured_steady_state` -- exact, for an exactly degenerate manifold
+  (``Delta = 0``), any complex :math:`\lambda_j`, resonant or detuned drive.
+  O(1) work plus O(N) for the bright-state weights; N = 10^6 takes milliseconds.
+* :func:`steady_state` -- the fixed entry point: structured when ``Delta == 0``,
+  dense otherwise; always returns the dense ``(D, D)`` array.
+
+Derivation of the structured solver (``docs/maser.md``). Write the drive as
+:math:`\tilde V = \lambda_\mathrm{eff}|1\rangle\langle B| + \mathrm{h.c.}` with the bright state
+:math:`|B\rangle = \sum_j \lambda_j^*|j\rangle/\lambda_\mathrm{eff}` (equal to the paper's
+:math:`|J\rangle` for real :math:`\lambda_j`). With ``Delta = 0`` the bare and rotating-frame
+Hamiltonians are proportional to the identity on the manifold ``M``, and the baths act
+on ``M`` through :math:`\sum_j \mathcal{L}[|0\rangle\langle j|]\rho = 2\,\mathrm{Tr}(P_M\rho)
+|0\rangle\langle 0| - \{P_M,\rho\}` and :math:`\sum_j\mathcal{L}[|j\rangle\langle 0|]\rho =
+2\rho_{00}P_M - N\{|0\rangle\langle 0|,\rho\}`, which are invariant under any unitary ``U``
+acting inside ``M``. If ``U`` also fixes ``|B>`` it commutes with the full generator. A
+unique steady state is then invariant under every such ``U`` (the group ``U(N-1)`` on
+the dark subspace ``M ⊖ |B>``), hence commutes with it: by Schur's lemma
+
+.. math:: \tilde\rho = \rho_\mathrm{block} \oplus p_\mathrm{dark} P_\mathrm{dark},
+
+with a 3x3 block on ``(|0>, |1>, |B>)`` and no dark-bright or dark-other coherence.
+Inserting this ansatz into Eq. 8 closes on 10 unknowns (9 block entries and
+``p_dark``): the block obeys a 3-level master equation with
+:math:`\tilde H_b = \mathrm{diag}(0, \omega_1 + \Omega/2, \omega_2 - \Omega/2) +
+\lambda_\mathrm{eff}(|1\rangle\langle B| + \mathrm{h.c.})`, the decay
+:math:`2\Gamma_{h1}(\rho_{BB} + (N-1)p_\mathrm{dark})` into ``|0>``, and
+:math:`\dot p_\mathrm{dark} = 2\Gamma_{h2}\rho_{00} - 2\Gamma_{h1}p_\mathrm{dark}`; the trace is
+:math:`\mathrm{Tr}\rho_\mathrm{block} + (N-1)p_\mathrm{dark} = 1`. This 10x10 linear problem is
+solved here for any N (batched over parameters in :func:`reduced_steady_state`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.linalg
+
+from qsynchro._checks import check_int
+from qsynchro.equations.maser import rotating_liouvillian
+from qsynchro.models.maser import Maser
+
+__all__ = [
+    "DENSE_MAX_N",
+    "MaserState",
+    "check_unique",
+    "reduced_steady_state",
+    "steady_state",
+    "steady_state_dense",
+    "structured_steady_state",
+]
+
+#: largest N accepted by :func:`steady_state_dense` (the Liouvillian has D^4 entries)
+DENSE_MAX_N = 60
+#: largest N for which :func:`steady_state` forms the dense (D, D) matrix (128 MB)
+STEADY_STATE_MAX_N = 4000
+
+
+@dataclass(frozen=True)
+class MaserState:
+    """Rotating-frame steady state of the exactly degenerate maser, in structured form.
+
+    :math:`\\tilde\\rho = \\sum_{a,b\\in\\{0,1,B\\}} \\mathrm{block}_{ab}|a\\rangle\\langle b|
+    + p_\\mathrm{dark}(P_M - |B\\rangle\\langle B|)`, with ``P_M`` the projector on the
+    degenerate manifold and ``|B> = sum_j weights[j-2] |j>``.
+
+    Attributes:
+        block: (3, 3) complex, :math:`\\tilde\\rho` on the basis ``(|0>, |1>, |B>)``.
+        p_dark: population of EACH of the ``N - 1`` dark states (0 for N = 1).
+        weights: (N,) complex, ``weights[j-2] = <j|B> = conj(lam_j) / lam_eff``.
+    """
+
+    block: np.ndarray
+    p_dark: float
+    weights: np.ndarray
+
+    @property
+    def N(self) -> int:
+        """Number of degenerate levels."""
+        return int(self.weights.shape[0])
+
+    @property
+    def D(self) -> int:
+        """Dimension ``N + 2``."""
+        return self.N + 2
+
+    def dense(self) -> np.ndarray:
+        """The full density matrix, shape (N+2, N+2), basis ``|0>, |1>, |2>, ..., |N+1>``."""
+        b, w, pd = self.block, self.weights, self.p_dark
+        D = self.D
+        rho = np.empty((D, D), dtype=np.complex128)
+        rho[:2, :2] = b[:2, :2]
+        rho[:2, 2:] = b[:2, 2:3] * np.conj(w)[None, :]
+        rho[2:, :2] = w[:, None] * b[2:3, :2]
+        rho[2:, 2:] = (b[2, 2] - pd) * np.outer(w, np.conj(w))
+        idx = np.arange(2, D)
+        rho[idx, idx] += pd
+        return rho
+
+    def element(self, n: int, m: int) -> complex:
+        """``<n|rho|m>`` without forming the dense matrix (0 <= n, m <= N+1)."""
+        D = self.D
+        n = check_int("n", n, minimum=0, maximum=D - 1)
+        m = check_int("m", m, minimum=0, maximum=D - 1)
+        b, w = self.block, self.weights
+        # amplitude of |n> in the block basis: <a|n> for a in (0, 1, B)
+        an = (1.0, 0.0, 0.0) if n == 0 else (0.0, 1.0, 0.0) if n == 1 else (0.0, 0.0, w[n - 2])
+        am = (1.0, 0.0, 0.0) if m == 0 else (0.0, 1.0, 0.0) if m == 1 else (0.0, 0.0, w[m - 2])
+        # <n|rho_block|m> = sum_ab <n|a> b_ab <b|m>, with <n|B> = w and <B|m> = conj(w)
+        val = complex(np.asarray(an) @ b @ np.conj(np.asarray(am)))
+        if n >= 2 and m >= 2:
+            val += self.p_dark * ((1.0 if n == m else 0.0) - w[n - 2] * np.conj(w[m - 2]))
+        return complex(val)
+
+    def populations(self) -> np.ndarray:
+        """Diagonal of the density matrix, shape (N+2,) (real), without forming it."""
+        w2 = np.abs(self.weights) ** 2
+        p = np.empty(self.D)
+        p[0] = self.block[0, 0].real
+        p[1] = self.block[1, 1].real
+        p[2:] = self.block[2, 2].real * w2 + self.p_dark * (1.0 - w2)
+        return p
+
+
+def check_unique(model: Maser) -> None:
+    """Raise ``ValueError`` if the steady state of ``model`` is not unique.
+
+    Non-unique cases: without hot bath (``gamma_h = 0``) the dark states (N >= 2)
+    or an undriven manifold never relax; without cold bath and drive (``gamma_c = 0``
+    and ``lam_eff = 0``) the level ``|1>`` never relaxes; with neither bath nothing does.
+    """
+    if model.gamma_h == 0.0 and (model.N >= 2 or model.lam_eff == 0.0 or model.gamma_c == 0.0):
+        raise ValueError(
+            "The steady state is not unique for `gamma_h` = 0 (levels of the degenerate "
+            f"manifold never relax; N = {model.N}); use a positive `gamma_h`."
+        )
+    if model.gamma_c == 0.0 and model.lam_eff == 0.0:
+        raise ValueError(
+            "The steady state is not unique for `gamma_c` = 0 without drive (`lam` = 0): "
+            "level |1> never relaxes."
+        )
+
+
+def _reduced_matrix(N, lam_eff, E1, E2, G_h1, G_h2, G_c1, G_c2):
+    """The 10x10 reduced generator (before the trace row), shape (..., 10, 10)."""
+    N, lam_eff, E1, E2, G_h1, G_h2, G_c1, G_c2 = np.broadcast_arrays(
+        *(np.asarray(x, dtype=float) for x in (N, lam_eff, E1, E2, G_h1, G_h2, G_c1, G_c2))
+    )
+    shape = N.shape
+    H = np.zeros((*shape, 3, 3), dtype=np.complex128)
+    H[..., 1, 1] = E1
+    H[..., 2, 2] = E2
+    H[..., 1, 2] = lam_eff
+    H[..., 2, 1] = lam_eff
+    eye = np.eye(3)
+    # vec row-major: [(i,j),(k,l)] = H_ik d_jl - d_ik H_lj
+    Hs = np.einsum("...ik,jl->...ijkl", H, eye) - np.einsum("ik,...lj->...ijkl", eye, H)
+    M = np.zeros((*shape, 10, 10), dtype=np.complex128)
+    M[..., :9, :9] = -1j * Hs.reshape(*shape, 9, 9)
+    K = np.stack([N * G_h2 + G_c2, G_c1, G_h1], axis=-1)
+    anti = (K[..., :, None] + K[..., None, :]).reshape(*shape, 9)
+    M[..., np.arange(9), np.arange(9)] -= anti
+    M[..., 0, 4] += 2 * G_c1  # |0><0| <- rho_11
+    M[..., 0, 8] += 2 * G_h1  # |0><0| <- rho_BB
+    M[..., 0, 9] += 2 * G_h1 * (N - 1)  # |0><0| <- dark populations
+    M[..., 4, 0] += 2 * G_c2  # |1><1| <- rho_00
+    M[..., 8, 0] += 2 * G_h2  # |B><B| <- rho_00
+    M[..., 9, 0] += 2 * G_h2  # each dark state <- rho_00
+    M[..., 9, 9] -= 2 * G_h1
+    one = N == 1  # no dark states: pin p_dark = 0
+    M[one, 9, :] = 0.0
+    M[one, 9, 9] = 1.0
+    # trace row replaces the (redundant) rho_00 equation
+    M[..., 0, :] = 0.0
+    M[..., 0, 0] = M[..., 0, 4] = M[..., 0, 8] = 1.0
+    M[..., 0, 9] = N - 1
+    return M
+
+
+def reduced_steady_state(
+    N: Any,
+    lam_eff: Any,
+    n_h: Any,
+    n_c: Any,
+    gamma_h: Any,
+    gamma_c: Any,
+    detuning: Any = 0.0,
+    *,
+    omega_1: Any = 1.0,
+    omega_2: Any = 3.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Batched structured steady state: the 3x3 block and ``p_dark``.
+
+    All arguments broadcast (batch = leading dims). ``detuning`` is
+    ``Omega - (omega_2 - omega_1)``. Points whose steady state is not unique
+    (singular reduced system) come back as NaN. No validation: this is the
+    fast path for sweeps; :func:`structured_steady_state` validates.
+
+    Returns:
+        ``(block, p_dark)`` with shapes (..., 3, 3) complex and (...) float.
+    """
+    n_h, n_c, gamma_h, gamma_c = (np.asarray(x, dtype=float) for x in (n_h, n_c, gamma_h, gamma_c))
+    omega_1 = np.asarray(omega_1, dtype=float)
+    omega_2 = np.asarray(omega_2, dtype=float)
+    Omega = omega_2 - omega_1 + np.asarray(detuning, dtype=float)
+    M = _reduced_matrix(
+        N,
+        lam_eff,
+        omega_1 + Omega / 2,
+        omega_2 - Omega / 2,
+        gamma_h * (1 + n_h),
+        gamma_h * n_h,
+        gamma_c * (1 + n_c),
+        gamma_c * n_c,
+    )
+    rhs = np.zeros(M.shape[:-1], dtype=np.complex128)
+    rhs[..., 0] = 1.0
+    s = np.linalg.svd(M, compute_uv=False)
+    singular = s[..., -1] <= 1e-13 * s[..., 0]
+    M = np.where(singular[..., None, None], np.eye(10), M)
+    x = np.linalg.solve(M, rhs[..., None])[..., 0]
+    block = x[..., :9].reshape(*x.shape[:-1], 3, 3)
+    block = 0.5 * (block + np.conj(np.swapaxes(block, -1, -2)))
+    p_dark = x[..., 9].real.copy()
+    block[singular] = np.nan
+    p_dark[singular] = np.nan
+    return block, p_dark
+
+
+def structured_steady_state(model: Maser) -> MaserState:
+    """Exact steady state of an exactly degenerate maser (``Delta = 0``), any ``lam_j``.
+
+    Resonant or detuned drive; derivation in the module docstring and ``docs/maser.md``.
+
+    Args:
+        model: a :class:`~qsynchro.models.maser.Maser` with ``Delta == 0``.
+
+    Returns:
+        :class:`MaserState` (rotating frame). ``.dense()`` gives the (D, D) matrix.
+
+    Raises:
+        ValueError: ``Delta != 0`` or a non-unique steady state.
+    """
+    if not isinstance(model, Maser):
+        raise TypeError(f"Argument `model` must be a Maser, but got {type(model).__name__}.")
+    if not model.degenerate:
+        raise ValueError(
+            "The structured solver needs an exactly degenerate manifold, but got "
+            f"`Delta` = {model.Delta!r}; use steady_state_dense."
+        )
+    check_unique(model)
+    block, p_dark = reduced_steady_state(
+        model.N,
+        model.lam_eff,
+        model.n_h,
+        model.n_c,
+        model.gamma_h,
+        model.gamma_c,
+        model.detuning,
+        omega_1=model.omega_1,
+        omega_2=model.omega_2,
+    )
+    if not np.all(np.isfinite(block)):  # pragma: no cover - excluded by check_unique
+        raise ValueError("The steady state is not unique for these parameters.")
+    return MaserState(block=block, p_dark=float(p_dark), weights=model.bright_weights)
+
+
+def steady_state_dense(model: Maser) -> np.ndarray:
+    """Steady state from the null space of the dense rotating-frame Liouvillian (Eq. 8).
+
+    Any parameters (degenerate or ``Delta != 0``, any drive). Cost O(D^6) time and
+    O(D^4) memory; ``N`` is limited to :data:`DENSE_MAX_N` = 60.
+
+    Returns:
+        (D, D) complex array, basis ``|0>, ..., |N+1>``.
+    """
+    if not isinstance(model, Maser):
+        raise TypeError(f"Argument `model` must be a Maser, but got {type(model).__name__}.")
+    if model.N > DENSE_MAX_N:
+        raise ValueError(
+            f"Argument `model` has N = {model.N}, but the dense solver allows N <= "
+            f"{DENSE_MAX_N} (memory 16 D^4 bytes); use structured_steady_state for Delta = 0."
+        )
+    check_unique(model)
+    L = rotating_liouvillian(model)
+    D = model.D
+    A = L.copy()
+    A[0, :] = 0.0
+    A[0, np.arange(D) * (D + 1)] = 1.0
+    b = np.zeros(D * D, dtype=np.complex128)
+    b[0] = 1.0
+    x = scipy.linalg.solve(A, b)
+    rho = x.reshape(D, D)
+    rho = 0.5 * (rho + rho.conj().T)
+    return rho / np.trace(rho).real
+
+
+def steady_state(model: Maser) -> np.ndarray:
+    """Rotating-frame steady state of the maser as a (D, D) complex array (Eq. 8).
+
+    Basis ``|0>, |1>, |2>, ..., |N+1>``, ``rho[n, m] = <n|rho|m>``. Uses the exact
+    structured solver when the manifold is exactly degenerate (``Delta == 0``), the
+    dense Liouvillian otherwise. For very large N use :func:`structured_steady_state`
+    (or ``qsynchro.s_max(model)``), which never forms the dense matrix.
+    """
+    if not isinstance(model, Maser):
+        raise TypeError(f"Argument `model` must be a Maser, but got {type(model).__name__}.")
+    if model.degenerate:
+        if model.N > STEADY_STATE_MAX_N:
+            raise ValueError(
+                f"Argument `model` has N = {model.N}: the dense (D, D) steady state would need "
+                f"{16 * model.D**2 / 1e9:.3g} GB; use structured_steady_state(model) instead "
+                f"(allowed here: N <= {STEADY_STATE_MAX_N})."
+            )
+        return structured_steady_state(model).dense()
+    return steady_state_dense(model)
