@@ -7,7 +7,17 @@ never sees a half-written file, even after ``kill -9``.
 Why per-chunk NetCDF rather than Zarr: one self-describing file per finished
 chunk makes "done" a single atomic rename, needs no extra dependency beyond
 the NetCDF backend we already use for results, and a crashed writer can only
-leave a stray temporary file, never a corrupt store.
+leave a stray temporary file, never a corrupt store. Zarr would let many
+writers fill one array in place, but its chunk writes are not atomic per sweep
+chunk (a kill -9 can leave a half-written block that looks present), and the
+number of files is the same. A chunk file holds a few hundred to a few thousand
+points, so the per-file overhead (a few ms) stays far below the compute time.
+
+Directory layout of a sweep run (``qsynchro sweep FILE --out DIR``)::
+
+    DIR/sweep.json            canonical declaration + chunk size (written first)
+    DIR/chunks/chunk-000007.nc one file per finished chunk (atomic rename)
+    DIR/result.nc             the assembled Dataset, once every chunk is done
 """
 
 from __future__ import annotations
@@ -25,7 +35,14 @@ import xarray as xr
 from qsynchro.sweeps.grid import Sweep
 from qsynchro.sweeps.kernel import ChunkResult
 
-__all__ = ["SweepStore", "atomic_write_bytes", "write_dataset"]
+__all__ = [
+    "SweepStore",
+    "atomic_write_bytes",
+    "check_writable",
+    "open_partial",
+    "read_dataset",
+    "write_dataset",
+]
 
 _ENGINE = "h5netcdf"
 
@@ -96,34 +113,92 @@ def read_dataset(path: str | Path) -> xr.Dataset:
     for name in list(ds.data_vars):
         if name.endswith("_real") and f"{name[:-5]}_imag" in ds:
             base = name[:-5]
-            ds[base] = ds[name] + 1j * ds[f"{base}_imag"]
+            re_, im_ = ds[name], ds[f"{base}_imag"]
+            data = np.empty(re_.shape, dtype=np.result_type(re_.dtype, np.complex64))
+            data.real, data.imag = re_.values, im_.values  # exact, also for NaN/inf parts
+            ds[base] = re_.copy(data=data)
             ds = ds.drop_vars([name, f"{base}_imag"])
     return ds
 
 
-class SweepStore:
-    """Per-chunk NetCDF store for a sweep in directory ``root``.
+def check_writable(root: str | Path) -> Path:
+    """Create ``root`` if needed and prove it is writable (one-line ``ValueError`` if not)."""
+    root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise ValueError(f"Output directory {str(root)!r} exists and is not a directory.")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=root)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ValueError(
+            f"Output directory {str(root)!r} cannot be written ({exc.strerror or exc})."
+        ) from None
+    return root
 
-    Layout: ``root/sweep.json`` (the declaration), ``root/chunks/chunk-000007.nc``
-    (one per finished chunk) and, once complete, ``root/result.nc``.
-    Opening a store whose ``sweep.json`` differs from ``sweep`` is refused.
+
+class SweepStore:
+    """Per-chunk NetCDF store for a sweep in directory ``root`` (a :class:`ChunkSink`).
+
+    Layout: ``root/sweep.json`` (the declaration and the chunk size),
+    ``root/chunks/chunk-000007.nc`` (one per finished chunk) and, once complete,
+    ``root/result.nc``. Opening a store whose ``sweep.json`` holds a different
+    declaration (by :meth:`Sweep.fingerprint`) is refused with a ``ValueError``.
+    Pass the canonical sweep (:func:`qsynchro.sweeps.run.prepare_sweep`).
     """
+
+    META = "sweep.json"
 
     def __init__(self, root: str | Path, sweep: Sweep) -> None:
         self.root = Path(root)
         self.sweep = sweep
         self.chunk_dir = self.root / "chunks"
-        decl = self.root / "sweep.json"
-        if decl.exists():
-            old = json.loads(decl.read_text())
-            if Sweep.from_dict(old).fingerprint() != sweep.fingerprint():
+        self._chunk_size: int | None = None
+        meta = self.root / self.META
+        if meta.exists():
+            old = self.read_meta(self.root)
+            if Sweep.from_dict(old["sweep"]).fingerprint() != sweep.fingerprint():
                 raise ValueError(
                     f"Output directory {str(self.root)!r} holds a different sweep declaration; "
-                    "use a new directory or delete it to start over."
+                    "use a new directory, or delete it to start over."
                 )
-        else:
-            atomic_write_bytes(decl, json.dumps(sweep.to_dict(), indent=2).encode())
+            self._chunk_size = old.get("chunk_size")
         self.chunk_dir.mkdir(parents=True, exist_ok=True)
+
+    @staticmethod
+    def read_meta(root: str | Path) -> dict[str, Any]:
+        """The parsed ``sweep.json`` of a store (``{"sweep": ..., "chunk_size": ...}``)."""
+        path = Path(root) / SweepStore.META
+        try:
+            meta = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise ValueError(
+                f"{str(root)!r} is not a sweep directory (no {SweepStore.META})."
+            ) from None
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{str(path)!r} is not valid JSON ({exc}).") from None
+        if "sweep" not in meta:  # written by the first skeleton: the bare declaration
+            meta = {"sweep": meta, "chunk_size": meta.get("chunk_size")}
+        return meta
+
+    # -- ChunkSink ---------------------------------------------------------------------
+    def plan(self, chunk_size: int) -> int:
+        """Start (or resume) a run: the stored chunk size wins over ``chunk_size``."""
+        for tmp in self.chunk_dir.glob(".chunk-*.tmp"):  # left behind by a killed writer
+            tmp.unlink(missing_ok=True)
+        if self._chunk_size is None:
+            meta = {
+                "format": "qsynchro-sweep-store/1",
+                "chunk_size": int(chunk_size),
+                "fingerprint": self.sweep.fingerprint(),
+                "sweep": self.sweep.to_dict(),
+            }
+            atomic_write_bytes(
+                self.root / self.META, json.dumps(meta, indent=1, default=str).encode()
+            )
+            self._chunk_size = int(chunk_size)
+        return int(self._chunk_size)
 
     def _path(self, index: int) -> Path:
         return self.chunk_dir / f"chunk-{index:06d}.nc"
@@ -141,12 +216,43 @@ class SweepStore:
             data[f"diag__{k}"] = (("point", *[f"{k}_g{i}" for i in range(v.ndim - 1)]), v)
         data["status"] = ("point", np.asarray(result.status, dtype=np.int8))
         data["reason"] = ("point", np.asarray(result.reason, dtype=str))
-        ds = xr.Dataset(data, attrs={"start": start, "stop": stop})
+        ds = xr.Dataset(
+            data, attrs={"start": start, "stop": stop, "fingerprint": self.sweep.fingerprint()}
+        )
         write_dataset(ds, self._path(index))
 
     def load(self, index: int) -> ChunkResult:
         ds = read_dataset(self._path(index))
-        values = {k[len("value__"):]: ds[k].values for k in ds.data_vars if k.startswith("value__")}
-        diags = {k[len("diag__"):]: ds[k].values for k in ds.data_vars if k.startswith("diag__")}
-        return ChunkResult(values=values, status=ds["status"].values.astype(np.int8),
-                           reason=ds["reason"].values.astype(str), diagnostics=diags)
+        if ds.attrs.get("fingerprint", self.sweep.fingerprint()) != self.sweep.fingerprint():
+            raise ValueError(f"Chunk file {self._path(index)} belongs to another sweep.")
+        values = {
+            k[len("value__") :]: ds[k].values for k in ds.data_vars if k.startswith("value__")
+        }
+        diags = {k[len("diag__") :]: ds[k].values for k in ds.data_vars if k.startswith("diag__")}
+        return ChunkResult(
+            values=values,
+            status=ds["status"].values.astype(np.int8),
+            reason=ds["reason"].values.astype(str),
+            diagnostics=diags,
+        )
+
+
+def open_partial(root: str | Path) -> xr.Dataset:
+    """The Dataset of a sweep directory: ``result.nc`` if complete, else the finished
+    chunks assembled with status ``pending`` (and NaN values) for the rest."""
+    from qsynchro.sweeps.run import assemble, prepare_sweep
+
+    root = Path(root)
+    if (root / "result.nc").exists():
+        return read_dataset(root / "result.nc")
+    meta = SweepStore.read_meta(root)
+    sweep, kernel, settings = prepare_sweep(Sweep.from_dict(meta["sweep"]))
+    store = SweepStore(root, sweep)
+    size = int(meta.get("chunk_size") or 0)
+    parts = {}
+    if size:
+        plan = sweep.chunks(size)
+        for i in sorted(store.done()):
+            if i < len(plan):
+                parts[i] = (*plan[i], store.load(i))
+    return assemble(sweep, kernel, settings, parts, partial=True)

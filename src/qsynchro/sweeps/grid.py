@@ -66,8 +66,11 @@ class Axis:
         return int(self.values.size)
 
     def __eq__(self, other: object) -> bool:
-        return (isinstance(other, Axis) and self.name == other.name
-                and np.array_equal(self.values, other.values))
+        return (
+            isinstance(other, Axis)
+            and self.name == other.name
+            and np.array_equal(self.values, other.values)
+        )
 
     def __hash__(self) -> int:
         return hash((self.name, self.values.tobytes()))
@@ -113,9 +116,26 @@ class Sweep:
     chunk_size: int | None = None
 
     def __post_init__(self) -> None:
+        if not isinstance(self.kernel, str) or not self.kernel:
+            raise ValueError(
+                f"Argument `kernel` must be a non-empty string, but got {self.kernel!r}."
+            )
         object.__setattr__(self, "axes", tuple(self.axes))
+        for a in self.axes:
+            if not isinstance(a, Axis):
+                raise TypeError(f"Argument `axes` must hold Axis objects, but got {a!r}.")
         object.__setattr__(self, "measures", tuple(self.measures))
-        object.__setattr__(self, "fixed", {str(k): float(v) for k, v in dict(self.fixed).items()})
+        fixed = {str(k): v for k, v in dict(self.fixed).items()}
+        for k, v in fixed.items():
+            try:
+                fixed[k] = float(v)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"Fixed parameter `{k}` must be a number, but got {v!r}."
+                ) from None
+            if not math.isfinite(fixed[k]):
+                raise ValueError(f"Fixed parameter `{k}` must be finite, but got {v!r}.")
+        object.__setattr__(self, "fixed", fixed)
         if not self.axes:
             raise ValueError("Argument `axes` must contain at least one axis, but got none.")
         names = [a.name for a in self.axes]
@@ -170,23 +190,27 @@ class Sweep:
     def from_dict(cls, d: Mapping[str, Any]) -> Sweep:
         axes = tuple(Axis(a["name"], np.asarray(a["values"], dtype=float)) for a in d["axes"])
         return cls(
-            kernel=d["kernel"], axes=axes, measures=tuple(d["measures"]),
-            fixed=dict(d.get("fixed", {})), settings=dict(d.get("settings") or {}) or None,
+            kernel=d["kernel"],
+            axes=axes,
+            measures=tuple(d["measures"]),
+            fixed=dict(d.get("fixed", {})),
+            settings=dict(d.get("settings") or {}) or None,
             chunk_size=d.get("chunk_size"),
         )
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True)
+        return json.dumps(self.to_dict(), sort_keys=True, default=str)
 
     def fingerprint(self, *, ignore_chunk_size: bool = True) -> str:
         """SHA-256 of the canonical JSON declaration (chunk size excluded by default)."""
         d = self.to_dict()
         if ignore_chunk_size:
             d.pop("chunk_size")
-        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
+        return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()
 
-    def param_grid(self, defaults: Mapping[str, float], start: int = 0,
-                   stop: int | None = None) -> dict[str, np.ndarray]:
+    def param_grid(
+        self, defaults: Mapping[str, float], start: int = 0, stop: int | None = None
+    ) -> dict[str, np.ndarray]:
         """All kernel parameters as float64 arrays of shape (B,) for points ``start..stop-1``."""
         pts = self.points(start, stop)
         n = len(next(iter(pts.values())))

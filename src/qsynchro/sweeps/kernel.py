@@ -25,6 +25,24 @@ Kernel contract
   one array per measure of shape ``(B, *trailing)``, and a per-point status.
   A point that fails never raises: it gets ``STATUS_FAILED`` (or
   ``STATUS_NOT_CONVERGED``) and a reason, and its values are NaN.
+* optional ``bytes_per_point(measures, settings) -> int``: peak memory one point
+  needs inside ``__call__`` (all intermediates). The engine uses it to size
+  chunks to the device memory; without it a conservative default is assumed.
+
+What the engine guarantees around a kernel call (so kernels stay simple):
+
+* the call runs inside :func:`qsynchro._jax.x64` (float64 on every worker);
+* every chunk of a sweep has the same batch size ``B`` (the last chunk is padded
+  by repeating its last point, and the padding is dropped), so a jitted kernel
+  compiles once per sweep and process;
+* an exception escaping the kernel marks every point of that chunk failed with
+  the exception message (the sweep goes on);
+* a NaN in a measure of a point whose status is ok flips it to failed with the
+  reason ``"NaN result (<measure>)"``; values of failed points are set to NaN;
+  an empty reason of a non-ok point is replaced by the status name;
+* kernels are looked up by name in each worker process: :func:`register_kernel`
+  records the module that registered it, and a worker imports that module.
+  Kernel instances are cached per process (jit caches survive across chunks).
 """
 
 from __future__ import annotations
@@ -40,9 +58,11 @@ __all__ = [
     "STATUS_NAMES",
     "STATUS_NOT_CONVERGED",
     "STATUS_OK",
+    "STATUS_PENDING",
     "ChunkResult",
     "Kernel",
     "get_kernel",
+    "kernel_module",
     "kernel_names",
     "register_kernel",
 ]
@@ -50,7 +70,14 @@ __all__ = [
 STATUS_OK = 0
 STATUS_NOT_CONVERGED = 1
 STATUS_FAILED = 2
-STATUS_NAMES = {STATUS_OK: "ok", STATUS_NOT_CONVERGED: "not converged", STATUS_FAILED: "failed"}
+#: only in partial Datasets assembled from an unfinished store (never from a kernel)
+STATUS_PENDING = 3
+STATUS_NAMES = {
+    STATUS_OK: "ok",
+    STATUS_NOT_CONVERGED: "not converged",
+    STATUS_FAILED: "failed",
+    STATUS_PENDING: "pending",
+}
 
 
 @dataclass(frozen=True)
@@ -90,11 +117,19 @@ class Kernel(Protocol):
 
 
 _REGISTRY: dict[str, Callable[[], Kernel]] = {}
+_MODULES: dict[str, str] = {}
+_INSTANCES: dict[str, Kernel] = {}
 
 
-def register_kernel(name: str, factory: Callable[[], Kernel]) -> None:
-    """Register a kernel factory under ``name`` (called lazily on first use)."""
+def register_kernel(name: str, factory: Callable[[], Kernel], module: str | None = None) -> None:
+    """Register a kernel factory under ``name`` (called lazily on first use).
+
+    ``module`` (default: the factory's ``__module__``) is imported by a Dask
+    worker that does not know ``name`` yet, so that the kernel registers there too.
+    """
     _REGISTRY[name] = factory
+    _MODULES[name] = module or getattr(factory, "__module__", None) or ""
+    _INSTANCES.pop(name, None)
 
 
 def _load_builtin() -> None:
@@ -114,10 +149,28 @@ def kernel_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def get_kernel(name: str) -> Kernel:
-    """Return the kernel registered as ``name``; an unknown name lists the valid ones."""
-    _load_builtin()
+def kernel_module(name: str) -> str | None:
+    """The module that registered kernel ``name`` (imported on workers), or ``None``."""
+    return _MODULES.get(name) or None
+
+
+def get_kernel(name: str, module: str | None = None) -> Kernel:
+    """Return the kernel registered as ``name``; an unknown name lists the valid ones.
+
+    If ``name`` is unknown and ``module`` is given, that module is imported first
+    (this is how a Dask worker finds a user kernel). Instances are cached.
+    """
+    if name in _INSTANCES:
+        return _INSTANCES[name]
+    if name not in _REGISTRY and module:
+        import importlib
+
+        importlib.import_module(module)
+    if name not in _REGISTRY:
+        _load_builtin()
     if name not in _REGISTRY:
         valid = ", ".join(repr(k) for k in sorted(_REGISTRY))
         raise ValueError(f"Argument `kernel` must be one of {valid}, but got {name!r}.")
-    return _REGISTRY[name]()
+    inst = _REGISTRY[name]()
+    _INSTANCES[name] = inst
+    return inst
