@@ -1,0 +1,577 @@
+r"""Certified synchronization measure S_max (Eq. 4 of Murtadho et al., PRL 131, 030401).
+
+.. math::
+    S_{\max} = \max_{\phi}\frac{1}{2^{D+1}\pi^{D-2}}\sum_{n\neq m}\rho_{nm}e^{i(\phi_m-\phi_n)}
+             = \frac{\max_{|z_n|=1} z^\dagger C z}{2^{D+1}\pi^{D-2}},
+    \qquad C = \rho - \mathrm{diag}(\rho),\ z_n = e^{i\phi_n}.
+
+The scaled measure is :math:`\mathbb{S}_{\max} = (2\pi)^{D-2} S_{\max} = \max z^\dagger C z/8`
+(for the maser, ``D = N + 2`` and this is the paper's :math:`(2\pi)^N S_{\max}`); it is
+computed directly, so it stays representable when ``value`` underflows.
+
+Two routes, both returning a lower bound (attained by the reported phases) and a
+rigorous upper bound:
+
+* **Any density matrix** (NumPy, JAX or QuTiP): a local optimizer (shifted power
+  iteration on the phases from several starts, including the rounded top eigenvectors,
+  then quasi-Newton polishing) gives the lower bound. The upper bound is the dual of the
+  SDP relaxation: for *every* real vector ``d``,
+  :math:`\max_{|z_n|=1} z^\dagger C z \le D\,\lambda_{\max}(C-\mathrm{diag}\,d)+\sum_n d_n`
+  (since :math:`z^\dagger(C-\mathrm{diag}\,d)z\le\lambda_{\max}|z|^2 = D\lambda_{\max}`). We
+  start from the KKT multipliers of the best phases, :math:`d_n=\mathrm{Re}(\bar z_n(Cz)_n)`
+  (for which the bound equals the value whenever the relaxation is tight), minimize over
+  ``d`` with L-BFGS, and evaluate the eigenvalue with a safety margin
+  ``8 D eps ||M||_F`` that covers the backward error of the symmetric eigensolver. If a gap
+  remains and ``D`` is small, a branch and bound over phase boxes closes it with a
+  second-order Taylor bound (:math:`|\partial_k\partial_l f|\le 2|C_{kl}|`,
+  :math:`|\partial_k^2 f|\le 2\sum_m|C_{km}|`). ``D = 2`` is solved in closed form.
+* **The degenerate maser** (a :class:`~qsynchro.models.maser.Maser` model or its
+  structured steady state): exact, see :func:`s_max_structured` and
+  ``docs/murtadho2023.md``. The dense D x D matrix is never formed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from qsynchro._checks import check_density_matrix, check_finite, check_int, check_nonnegative
+
+__all__ = ["SMaxResult", "s_max", "s_max_from_quadratic", "s_max_structured", "structured_max"]
+
+_EPS = np.finfo(np.float64).eps
+_LOG_2PI = math.log(2.0 * math.pi)
+
+
+@dataclass(frozen=True)
+class SMaxResult:
+    """Result of :func:`s_max`.
+
+    Attributes:
+        value: S_max of Eq. (4), paper normalization (a lower bound attained by ``phases``;
+            0.0 when it underflows float64, see ``scaled``).
+        scaled: :math:`(2\\pi)^{D-2}S_{\\max} = \\max z^\\dagger C z/8` (the paper's
+            :math:`(2\\pi)^N S_{\\max}` for the maser, ``D = N + 2``).
+        upper_bound: rigorous upper bound on the true S_max (same units as ``value``).
+        scaled_upper_bound: the same bound in scaled units.
+        gap: ``upper_bound - value`` (>= 0).
+        scaled_gap: ``scaled_upper_bound - scaled``.
+        phases: optimal phases ``phi_1..phi_D`` (array of shape (D,)) in ``[0, 2 pi)``,
+            the paper's reference ``phi_D = 0`` (last level). Array index ``n`` is level
+            ``n`` of the matrix (for the maser: ``|0>, |1>, |2>, ..., |N+1>``).
+        certificate: how ``upper_bound`` was certified (human-readable).
+        method: ``"zero"``, ``"exact-2"``, ``"sdp-dual"``, ``"branch-and-bound"`` or
+            ``"structured"``.
+        D: Hilbert-space dimension.
+        log_value: natural logarithm of S_max (``-inf`` when it is zero).
+        varphi: maser only: the paper's relative phases ``varphi_{j1} = phi_j - phi_1``
+            for ``j = 2..N+1`` (array of shape (N,)) in ``[0, 2 pi)``; ``None`` otherwise.
+    """
+
+    value: float
+    scaled: float
+    upper_bound: float
+    scaled_upper_bound: float
+    gap: float
+    scaled_gap: float
+    phases: np.ndarray
+    certificate: str
+    method: str
+    D: int
+    log_value: float
+    varphi: np.ndarray | None = None
+
+
+def _from_q(
+    D: int,
+    q_lo: float,
+    q_up: float,
+    z: np.ndarray,
+    certificate: str,
+    method: str,
+    varphi: np.ndarray | None = None,
+) -> SMaxResult:
+    """Build the result from max z^H C z bounds (q_lo attained by z)."""
+    q_lo = max(float(q_lo), 0.0)
+    q_up = max(float(q_up), q_lo)
+    log_pref = -(D + 1) * math.log(2.0) - (D - 2) * math.log(math.pi)
+    log_value = math.log(q_lo) + log_pref if q_lo > 0 else -math.inf
+    value = math.exp(log_value) if q_lo > 0 else 0.0
+    upper = math.exp(math.log(q_up) + log_pref) if q_up > 0 else 0.0
+    z = z * np.conj(z[-1]) / abs(z[-1]) if abs(z[-1]) > 0 else z
+    phases = np.mod(np.angle(z), 2 * np.pi)
+    phases[-1] = 0.0
+    return SMaxResult(
+        value=value,
+        scaled=q_lo / 8.0,
+        upper_bound=upper,
+        scaled_upper_bound=q_up / 8.0,
+        gap=max(upper - value, 0.0),
+        scaled_gap=(q_up - q_lo) / 8.0,
+        phases=phases,
+        certificate=certificate,
+        method=method,
+        D=D,
+        log_value=log_value,
+        varphi=varphi,
+    )
+
+
+# ----------------------------------------------------------------------------------------
+# general Hermitian C: local optimizer, SDP dual bound, branch and bound
+# ----------------------------------------------------------------------------------------
+def _objective(C: np.ndarray, Z: np.ndarray) -> np.ndarray:
+    """z^H C z for the columns of Z (D, K) -> (K,)."""
+    return np.real(np.einsum("nk,nk->k", np.conj(Z), C @ Z))
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    a = np.abs(x)
+    return np.where(a > 0, x / np.where(a > 0, a, 1.0), 1.0)
+
+
+def _local_max(C: np.ndarray, starts: int, seed: int) -> tuple[float, np.ndarray]:
+    """Best local maximum of z^H C z over unit-modulus z (lower bound)."""
+    D = C.shape[0]
+    w, V = np.linalg.eigh(C)
+    rng = np.random.default_rng(seed)
+    cols = [_unit(V[:, -1 - i]) for i in range(min(3, D))]
+    cols += [np.exp(2j * np.pi * rng.random(D)) for _ in range(max(starts, 0))]
+    Z = np.stack(cols, axis=1)
+    sigma = max(0.0, -float(w[0])) + 1e-12 * max(1.0, float(np.max(np.abs(w))))
+    Cs = C + sigma * np.eye(D)
+    prev = _objective(C, Z)
+    for _ in range(2000):  # shifted power iteration: monotone ascent for PSD C + sigma I
+        Z = _unit(Cs @ Z)
+        cur = _objective(C, Z)
+        if np.all(np.abs(cur - prev) <= 1e-15 * (1.0 + np.abs(cur))):
+            break
+        prev = cur
+    best = int(np.argmax(cur))
+    z = Z[:, best]
+    # quasi-Newton polish on the phases (phi_D fixed)
+    from scipy.optimize import minimize
+
+    def fun(ph: np.ndarray) -> tuple[float, np.ndarray]:
+        zz = np.exp(1j * np.append(ph, 0.0))
+        Cz = C @ zz
+        f = float(np.real(np.vdot(zz, Cz)))
+        g = 2.0 * np.imag(np.conj(zz) * Cz)
+        return -f, -g[:-1]
+
+    ph0 = np.angle(z * np.conj(z[-1]))[:-1]
+    res = minimize(
+        fun,
+        ph0,
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": 500, "gtol": 1e-14, "ftol": 1e-16},
+    )
+    z2 = np.exp(1j * np.append(res.x, 0.0))
+    f1 = float(np.real(np.vdot(z, C @ z)))
+    f2 = float(np.real(np.vdot(z2, C @ z2)))
+    return (f2, z2) if f2 >= f1 else (f1, z)
+
+
+def _lam_max_safe(M: np.ndarray) -> tuple[float, np.ndarray]:
+    """Upper bound on lambda_max(M) (Hermitian) and its eigenvector."""
+    w, V = np.linalg.eigh(M)
+    D = M.shape[0]
+    margin = 8.0 * D * _EPS * float(np.linalg.norm(M))
+    return float(w[-1]) + margin, V[:, -1]
+
+
+def _dual_bound(C: np.ndarray, z: np.ndarray) -> tuple[float, np.ndarray]:
+    """min over d of D lambda_max(C - diag d) + sum d (every d is a valid certificate)."""
+    D = C.shape[0]
+
+    def g(d: np.ndarray) -> tuple[float, np.ndarray]:
+        lam, v = _lam_max_safe(C - np.diag(d))
+        return D * lam + float(np.sum(d)), 1.0 - D * np.abs(v) ** 2
+
+    d0 = np.real(np.conj(z) * (C @ z))
+    best, _ = g(d0)
+    best_d = d0
+    from scipy.optimize import minimize
+
+    for start in (d0, np.full(D, float(np.linalg.eigvalsh(C)[-1]))):
+        res = minimize(
+            g,
+            start,
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": 300, "gtol": 1e-13, "ftol": 1e-15},
+        )
+        val, _ = g(res.x)  # re-evaluate: the certificate is the final d, whatever the solver
+        if val < best:
+            best, best_d = val, res.x
+    return best, best_d
+
+
+def _branch_and_bound(
+    C: np.ndarray, q_lo: float, z_lo: np.ndarray, tol: float, max_boxes: int
+) -> tuple[float, float, np.ndarray, bool]:
+    """Global max of z^H C z over phi in [0, 2pi)^{D-1} (phi_D = 0) by branch and bound.
+
+    Returns (lower, upper, z_best, finished).
+    """
+    D = C.shape[0]
+    A = np.abs(C)
+    Hb = 2.0 * A.copy()
+    np.fill_diagonal(Hb, 2.0 * A.sum(axis=1))
+    Hb = Hb[:-1, :-1]
+
+    def evaluate(centers: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        Z = np.exp(1j * np.concatenate([centers, np.zeros((centers.shape[0], 1))], axis=1)).T
+        CZ = C @ Z
+        f = np.real(np.sum(np.conj(Z) * CZ, axis=0))
+        grad = 2.0 * np.imag(np.conj(Z) * CZ)[:-1].T
+        bound = f + np.sum(np.abs(grad) * h, axis=1) + 0.5 * np.einsum("bk,kl,bl->b", h, Hb, h)
+        bound += 64 * _EPS * (1.0 + np.sum(A))  # rounding in f
+        return f, bound
+
+    n0 = 4
+    g1 = (np.arange(n0) + 0.5) * (2 * np.pi / n0)
+    centers = np.stack(np.meshgrid(*([g1] * (D - 1)), indexing="ij"), axis=-1).reshape(-1, D - 1)
+    h = np.full_like(centers, np.pi / n0)
+    best, zbest = q_lo, z_lo
+    pruned_max = -np.inf
+    processed = 0
+    while centers.shape[0]:
+        f, bound = evaluate(centers, h)
+        processed += centers.shape[0]
+        i = int(np.argmax(f))
+        if f[i] > best:
+            best = float(f[i])
+            zbest = np.exp(1j * np.append(centers[i], 0.0))
+        keep = bound > best + tol
+        if np.any(~keep):
+            pruned_max = max(pruned_max, float(np.max(bound[~keep])))
+        centers, h = centers[keep], h[keep]
+        if processed > max_boxes and centers.shape[0]:
+            return best, max(float(np.max(bound[keep])), pruned_max, best), zbest, False
+        if not centers.shape[0]:
+            break
+        # split every live box in two along its widest side
+        k = np.argmax(h, axis=1)
+        rows = np.arange(centers.shape[0])
+        h2 = h.copy()
+        h2[rows, k] *= 0.5
+        c_lo, c_hi = centers.copy(), centers.copy()
+        c_lo[rows, k] -= h2[rows, k]
+        c_hi[rows, k] += h2[rows, k]
+        centers = np.concatenate([c_lo, c_hi])
+        h = np.concatenate([h2, h2])
+    return best, max(pruned_max, best), zbest, True
+
+
+def s_max_from_quadratic(
+    C: Any,
+    *,
+    starts: int = 8,
+    seed: int = 0,
+    rtol: float = 1e-9,
+    branch_and_bound_max_dim: int = 6,
+    max_boxes: int = 2_000_000,
+) -> SMaxResult:
+    """Certified S_max for a Hermitian matrix ``C`` with zero diagonal (coherence part).
+
+    Args:
+        C: Hermitian matrix with zero diagonal (array of shape (D, D)).
+        starts: number of random starts of the local optimizer (in addition to the
+            rounded top eigenvectors).
+        seed: seed of the random starts.
+        rtol: target gap relative to the l1 norm of ``C``.
+        branch_and_bound_max_dim: largest ``D`` for which a remaining gap is closed by
+            branch and bound.
+        max_boxes: budget of boxes for the branch and bound.
+
+    Returns:
+        :class:`SMaxResult`.
+    """
+    C = np.asarray(C, dtype=np.complex128)
+    D = C.shape[0]
+    scale = float(np.sum(np.abs(C)))
+    if D == 1 or scale == 0.0:
+        return _from_q(
+            D,
+            0.0,
+            0.0,
+            np.ones(D, complex),
+            "exact: the state is diagonal, S(phi) = 0 for all phases",
+            "zero",
+        )
+    if D == 2:
+        q = 2.0 * abs(C[0, 1])
+        z = np.array([np.exp(1j * np.angle(C[0, 1])), 1.0])
+        return _from_q(
+            D, q, q, z, "exact: D = 2, max z^H C z = 2 |rho_12| in closed form", "exact-2"
+        )
+    tol = rtol * scale
+    q_lo, z = _local_max(C, starts, seed)
+    q_up, _ = _dual_bound(C, z)
+    method = "sdp-dual"
+    cert = (
+        f"SDP dual: D*lambda_max(C - diag d) + sum d with {D * 8}-eps eigenvalue margin; "
+        f"lower bound from {starts + min(3, D)} starts of shifted power iteration"
+    )
+    if q_up - q_lo > tol and D <= branch_and_bound_max_dim:
+        lo2, up2, z2, done = _branch_and_bound(C, q_lo, z, tol, max_boxes)
+        if lo2 > q_lo:
+            q_lo, z = lo2, z2
+        if up2 < q_up:
+            q_up = up2
+            method = "branch-and-bound"
+            cert = (
+                "branch and bound over phase boxes with a second-order Taylor bound "
+                f"({'complete' if done else 'budget exhausted'}); SDP dual as fallback"
+            )
+    return _from_q(D, q_lo, q_up, z, cert, method)
+
+
+# ----------------------------------------------------------------------------------------
+# the degenerate maser: exact reduction
+# ----------------------------------------------------------------------------------------
+def _triangle_angle(R: float, l1: float, l2: float) -> float:
+    """Angle between sides R and l1 of a triangle with sides (R, l1, l2), accurately.
+
+    atan2 of (2 area, R^2 + l1^2 - l2^2) with Kahan's stable Heron formula, so that thin
+    triangles (angles near 0 or pi) keep full relative accuracy.
+    """
+    a, b, c = sorted((R, l1, l2), reverse=True)
+    prod = (a + (b + c)) * (c - (a - b)) * (c + (a - b)) * (a + (b - c))
+    area = 0.25 * math.sqrt(max(prod, 0.0))
+    return math.atan2(4.0 * area, R * R + l1 * l1 - l2 * l2)
+
+
+def _two(R: complex, l1: float, l2: float) -> tuple[complex, complex]:
+    """Unit phasors e1, e2 with l1 e1 + l2 e2 = R, assuming |l1 - l2| <= |R| <= l1 + l2."""
+    r = abs(R)
+    if l1 == 0.0 and l2 == 0.0:
+        return 1.0 + 0j, 1.0 + 0j
+    if r == 0.0:
+        return 1.0 + 0j, -1.0 + 0j
+    base = R / r
+    if l1 == 0.0:
+        return 1.0 + 0j, base
+    if l2 == 0.0:
+        return base, 1.0 + 0j
+    b1 = _triangle_angle(r, l1, l2)  # angle of l1 e1 from R
+    b2 = _triangle_angle(r, l2, l1)  # angle of l2 e2 from R, on the other side
+    return base * np.exp(1j * b1), base * np.exp(-1j * b2)
+
+
+def _polygon_phases(s: np.ndarray, r: float) -> np.ndarray:
+    """Unit phasors u_j (shape (N,)) with |sum_j s_j u_j| = r, sum real >= 0.
+
+    Needs ``max(0, 2 max s - sum s) <= r <= sum s``. Construction: sort s descending, cut
+    at the first prefix sum >= half the total, and close a quadrilateral with sides r and
+    the three rigid groups (prefix, the cut element, the rest) via the law of cosines.
+    """
+    N = s.size
+    T0 = float(np.sum(s))
+    if r >= T0 * (1.0 - 1e-13):  # all aligned (avoid sqrt(eps) angles of thin triangles)
+        return np.ones(N, dtype=np.complex128)
+    imax = int(np.argmax(s))
+    a_min = 2.0 * float(s[imax]) - T0
+    if a_min > 0 and r <= a_min + 1e-13 * T0:  # the largest against all the others
+        out = -np.ones(N, dtype=np.complex128)
+        out[imax] = 1.0
+        return out
+    order = np.argsort(-s, kind="stable")
+    ss = s[order]
+    S = np.cumsum(ss)
+    T = float(S[-1])
+    m = int(min(np.searchsorted(S, 0.5 * T, side="left"), N - 1))
+    p = float(S[m - 1]) if m > 0 else 0.0
+    q = float(ss[m])
+    u = max(T - float(S[m]), 0.0)
+    rho_qu = max(abs(q - u), abs(r - p))
+    rho_qu = min(rho_qu, q + u, r + p)
+    eP, eV = _two(complex(r), p, rho_qu)
+    eQ, eU = _two(rho_qu * eV, q, u)
+    out_sorted = np.empty(N, dtype=np.complex128)
+    out_sorted[:m] = eP
+    out_sorted[m] = eQ
+    out_sorted[m + 1 :] = eU
+    out = np.empty(N, dtype=np.complex128)
+    out[order] = out_sorted
+    return out
+
+
+def structured_max(c: Any, b: Any, a_min: Any, a_max: Any) -> tuple[np.ndarray, np.ndarray]:
+    r"""Exact :math:`\max_{r\in[a_{\min},a_{\max}]} c(r^2-1)+2br` (batched, broadcasting).
+
+    The reduced maser problem (see :func:`s_max_structured`): ``c = rho_BB - p_dark``,
+    ``b = |rho_1B|``, ``[a_min, a_max]`` the reachable range of ``|<B|z>|``.
+
+    Returns:
+        ``(q, r_opt)``: the maximum of :math:`z^\dagger C z` and the optimal ``|a|``,
+        arrays of the broadcast shape.
+    """
+    c, b, a_min, a_max = np.broadcast_arrays(
+        *(np.asarray(x, dtype=np.float64) for x in (c, b, a_min, a_max))
+    )
+
+    def f(r: np.ndarray) -> np.ndarray:
+        return c * (r * r - 1.0) + 2.0 * b * r
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vertex = np.where(c < 0, np.clip(b / np.where(c < 0, -c, 1.0), a_min, a_max), a_max)
+    cands = np.stack([a_min, a_max, vertex])
+    vals = f(cands)
+    i = np.argmax(vals, axis=0)
+    q = np.take_along_axis(vals, i[None], axis=0)[0]
+    r = np.take_along_axis(cands, i[None], axis=0)[0]
+    return q, r
+
+
+def s_max_structured(block: Any, p_dark: Any, weights: Any) -> SMaxResult:
+    r"""Exact S_max of the degenerate maser steady state from its structure.
+
+    The steady state is :math:`\rho = \rho_{\rm block} + p_{\rm dark}P_{\rm dark}` with
+    :math:`\rho_{\rm block}` on span(|0>, |1>, |B>), |B> the bright state (components
+    ``weights[j-2] = <j|B>``) and :math:`P_{\rm dark}` the projector on the N-1 dark states.
+    With :math:`a = \langle B|z_{\rm deg}\rangle = \sum_j \bar w_j z_j`,
+
+    .. math::
+        z^\dagger C z = (\rho_{BB}-p_{\rm dark})(|a|^2-1) + 2\,\mathrm{Re}(\bar z_1\rho_{1B}a),
+
+    and over unit-modulus phases :math:`|a|` fills exactly
+    :math:`[\max(0, 2\max_j|w_j|-\sum_j|w_j|), \sum_j|w_j|]` (polygon inequality) with any
+    argument. Maximizing over :math:`z_1` gives :math:`f(r)=c(r^2-1)+2|\rho_{1B}|r`,
+    :math:`c=\rho_{BB}-p_{\rm dark}`, a quadratic on an interval: solved exactly (both
+    endpoints and, for c < 0, the clipped vertex :math:`|\rho_{1B}|/|c|`).
+
+    Args:
+        block: (3, 3) complex Hermitian block on (|0>, |1>, |B>); coherences with |0> must
+            vanish (they do in the maser steady state).
+        p_dark: population of each dark state (real scalar >= 0).
+        weights: ``<j|B>`` for ``j = 2..N+1`` (complex array of shape (N,), unit norm).
+
+    Returns:
+        :class:`SMaxResult` with ``method == "structured"``, ``upper_bound == value`` up to
+        rounding, explicit optimal ``phases`` (shape (N+2,)) and ``varphi`` (shape (N,)).
+    """
+    blk = np.asarray(check_finite("block", block), dtype=np.complex128)
+    if blk.shape != (3, 3):
+        raise ValueError(f"Argument `block` must have shape (3, 3), but got {blk.shape}.")
+    if np.max(np.abs(blk - blk.conj().T)) > 1e-8:
+        raise ValueError("Argument `block` must be Hermitian, but got a non-Hermitian matrix.")
+    pd = float(check_nonnegative("p_dark", p_dark))
+    w = np.asarray(check_finite("weights", weights), dtype=np.complex128).reshape(-1)
+    if w.size < 1:
+        raise ValueError("Argument `weights` must have at least one entry, but got none.")
+    nrm = float(np.sum(np.abs(w) ** 2))
+    if abs(nrm - 1.0) > 1e-8:
+        raise ValueError(f"Argument `weights` must have unit norm, but got norm^2 = {nrm:.6g}.")
+    c0 = max(abs(blk[0, 1]), abs(blk[0, 2]))
+    if c0 > 1e-10 * max(1.0, float(np.max(np.abs(blk)))):
+        raise ValueError(
+            "Argument `block` must have no coherence with |0> for the structured S_max, but "
+            f"got max(|rho_01|, |rho_0B|) = {c0:.3g}; use the dense route instead."
+        )
+    N = w.size
+    D = N + 2
+    s = np.abs(w)
+    T = float(np.sum(s))
+    a_max = T
+    a_min = max(0.0, 2.0 * float(np.max(s)) - T)
+    c = float(np.real(blk[2, 2])) - pd
+    rho1B = complex(blk[1, 2])
+    b = abs(rho1B)
+
+    q_arr, r_arr = structured_max(c, b, a_min, a_max)
+    q, r_opt = float(q_arr), float(r_arr)
+    if N == 1:
+        q = 2.0 * b  # |a| = 1 exactly
+        r_opt = 1.0
+
+    # optimal phases: conj(w_j) z_j = s_j u_j with |sum s_j u_j| = r_opt, arg 0
+    u = _polygon_phases(s, r_opt) if N > 1 else np.ones(1, np.complex128)
+    wph = np.where(s > 0, w / np.where(s > 0, s, 1.0), 1.0)
+    z_deg = wph * u
+    z1 = rho1B / b if b > 0 else 1.0 + 0j
+    z = np.concatenate([[z_deg[-1]], [z1], z_deg])  # z_0 free: chosen equal to the reference
+    # check the construction reproduces the optimum (cheap, O(N))
+    a = np.sum(np.conj(w) * z_deg)
+    q_check = c * (abs(a) ** 2 - 1.0) + 2.0 * float(np.real(np.conj(z1) * rho1B * a))
+    scale = abs(c) * (1.0 + a_max**2) + 2.0 * b * (1.0 + a_max)
+    err = abs(q_check - q)
+    if err > 1e-9 * max(scale, 1e-300):  # pragma: no cover - construction is exact
+        raise RuntimeError(f"internal error: optimal phases reproduce {q_check} != {q}")
+    q_up = q + 16 * _EPS * scale
+    zr = z * np.conj(z[-1])
+    ph = np.mod(np.angle(zr), 2 * np.pi)
+    varphi = np.mod(ph[2:] - ph[1], 2 * np.pi)
+    cert = (
+        "exact: reduced to max of c(r^2-1) + 2|rho_1B| r over r in "
+        f"[{a_min:.6g}, {a_max:.6g}] (polygon inequality); optimum at r = {r_opt:.6g}"
+    )
+    return _from_q(D, q, q_up, z, cert, "structured", varphi=varphi)
+
+
+def _is_maser_state(x: Any) -> bool:
+    return all(hasattr(x, k) for k in ("block", "p_dark", "weights")) and not isinstance(
+        x, np.ndarray
+    )
+
+
+def s_max(
+    x: Any, *, starts: int = 8, seed: int = 0, rtol: float = 1e-9, branch_and_bound_max_dim: int = 6
+) -> SMaxResult:
+    """Certified S_max (Eq. 4) of any density matrix, or of a maser model (structured).
+
+    Args:
+        x: a density matrix (array of shape (D, D): NumPy, JAX or QuTiP ``Qobj``; must be
+            Hermitian, positive semidefinite, unit trace), or a
+            :class:`~qsynchro.models.maser.Maser` model (its steady state is computed with
+            the structured solver and the exact reduction is used; the D x D matrix is never
+            formed), or a structured maser steady state (``block``, ``p_dark``, ``weights``).
+        starts: random starts of the local optimizer (dense route).
+        seed: seed for those starts.
+        rtol: target certificate gap relative to the l1 norm of the coherences.
+        branch_and_bound_max_dim: largest D for which a remaining gap is closed by branch
+            and bound (dense route).
+
+    Returns:
+        :class:`SMaxResult` (``value``, ``scaled``, ``phases``, ``upper_bound``, ``gap``,
+        ``certificate`` ...).
+
+    Example:
+        >>> import numpy as np
+        >>> r = s_max(np.full((3, 3), 1 / 3))
+        >>> round(r.scaled * 8, 12)  # max z^H C z = 6 * 1/3
+        2.0
+    """
+    starts = check_int("starts", starts, minimum=0)
+    seed = check_int("seed", seed, minimum=0)
+    rtol = float(check_nonnegative("rtol", rtol))
+    branch_and_bound_max_dim = check_int(
+        "branch_and_bound_max_dim", branch_and_bound_max_dim, minimum=0
+    )
+    model_cls = None
+    try:
+        from qsynchro.models.maser import Maser as model_cls  # type: ignore[no-redef]
+    except ImportError:  # pragma: no cover - during development only
+        model_cls = None
+    if model_cls is not None and isinstance(x, model_cls):
+        from qsynchro.solvers.steady import structured_steady_state
+
+        st = structured_steady_state(x)
+        return s_max_structured(st.block, st.p_dark, st.weights)
+    if _is_maser_state(x):
+        return s_max_structured(x.block, x.p_dark, x.weights)
+    rho = check_density_matrix("x", x)
+    if rho.ndim != 2:
+        raise ValueError(
+            f"Argument `x` must be a single (D, D) density matrix, but got shape {rho.shape}."
+        )
+    C = rho - np.diag(np.diag(rho))
+    C = 0.5 * (C + C.conj().T)
+    return s_max_from_quadratic(
+        C, starts=starts, seed=seed, rtol=rtol, branch_and_bound_max_dim=branch_and_bound_max_dim
+    )
