@@ -1,14 +1,20 @@
 """Command line: argument parsing only, no physics.
 
     qsynchro list
-    qsynchro reproduce NAME [--out DIR] [--quick] [--no-progress]
+    qsynchro kernels
+    qsynchro reproduce NAME [--out DIR] [--quick] [--no-progress] [--workers N | --scheduler ADDR]
+    qsynchro sweep FILE.toml --out DIR [--workers N | --scheduler ADDR] [--chunk-size N]
+    qsynchro plot DIR [--var NAME] [--sel name=value ...] [--out FILE.png]
 
-Errors in user input print one line to stderr and exit with status 2.
+Errors in user input print one line to stderr and exit with status 2, before
+anything is computed. A failure while computing exits with status 1; Ctrl-C
+exits with 130 and keeps every finished chunk (rerun the same command to resume).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 
@@ -19,16 +25,136 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def _selection(text: str) -> tuple[str, float]:
+    name, sep, value = text.partition("=")
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not sep or not name or not math.isfinite(number):
+        raise argparse.ArgumentTypeError(f"expected name=number, but got {text!r}")
+    return name.strip(), number
+
+
+def _cluster_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="start a local Dask cluster with N worker processes",
+    )
+    g.add_argument(
+        "--scheduler", metavar="ADDR", help="run on the Dask cluster at ADDR (tcp://HOST:PORT)"
+    )
+
+
 def _build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="qsynchro", description="Synchronization of quantum limit-cycle oscillators.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("list", help="list the reproducible figures")
+    sub.add_parser("kernels", help="list the sweep kernels, their parameters and measures")
     r = sub.add_parser("reproduce", help="reproduce a paper figure (PNG + NetCDF per panel)")
     r.add_argument("name", help="figure name, see `qsynchro list`")
     r.add_argument("--out", default="out", help="output directory (default: ./out)")
     r.add_argument("--quick", action="store_true", help="small grid for smoke tests")
     r.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    _cluster_options(r)
+    s = sub.add_parser("sweep", help="run a sweep declared in a TOML file (resumable)")
+    s.add_argument("file", help="TOML declaration, see examples/*.toml and docs/sweeps.md")
+    s.add_argument("--out", required=True, help="output directory (chunks + result.nc)")
+    s.add_argument("--chunk-size", type=int, metavar="N", help="points per chunk")
+    s.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _cluster_options(s)
+    q = sub.add_parser("plot", help="draw a 1-D or 2-D slice of a sweep into a PNG")
+    q.add_argument("dir", help="sweep output directory (finished or not), or a .nc file")
+    q.add_argument("--var", help="variable to draw (default: the first measure)")
+    q.add_argument(
+        "--sel",
+        action="append",
+        type=_selection,
+        default=[],
+        metavar="NAME=VALUE",
+        help="fix a dimension at the nearest value (repeatable)",
+    )
+    q.add_argument("--out", help="PNG path (default: DIR/plot-VAR[-sel].png)")
     return p
+
+
+def _cmd_list() -> int:
+    from qsynchro.experiments import FIGURES
+
+    width = max(map(len, FIGURES))
+    for f in FIGURES.values():
+        print(f"{f.name:<{width}}  {f.description}")
+    return 0
+
+
+def _cmd_kernels() -> int:
+    from qsynchro.sweeps.kernel import get_kernel, kernel_names
+
+    for name in kernel_names():
+        k = get_kernel(name)
+        params = ", ".join(f"{p}={v:g}" for p, v in k.defaults.items())
+        print(f"{name}\n  parameters: {params}\n  measures:   {', '.join(k.measures)}")
+    return 0
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from qsynchro._checks import check_choice
+    from qsynchro.experiments import FIGURES, reproduce
+    from qsynchro.experiments.runner import use_cluster
+
+    check_choice("figure", args.name, FIGURES)
+    with use_cluster(workers=args.workers, scheduler=args.scheduler):
+        files = reproduce(args.name, args.out, quick=args.quick, progress=not args.no_progress)
+    for path in files:
+        print(path)
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from qsynchro.experiments.runner import run_sweep
+    from qsynchro.sweeps.toml import description_of, load_sweep
+
+    sweep = load_sweep(args.file)
+    if args.chunk_size is not None and args.chunk_size < 1:
+        raise ValueError(f"Option `--chunk-size` must be at least 1, but got {args.chunk_size}.")
+    ds = run_sweep(
+        sweep,
+        args.out,
+        progress=not args.no_progress,
+        description=description_of(args.file) or Path(args.file).stem,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        chunk_size=args.chunk_size,
+    )
+    print(Path(args.out) / "result.nc")
+    print(
+        f"points: {sweep.size}  ok: {ds.attrs.get('n_ok')}  "
+        f"not converged: {ds.attrs.get('n_not_converged')}  failed: {ds.attrs.get('n_failed')}"
+    )
+    return 0
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from qsynchro.outputs.plots_sweep import load_sweep_dataset, plot_slice, select_slice
+
+    ds = load_sweep_dataset(args.dir)
+    sel = dict(args.sel)
+    da, _ = select_slice(ds, args.var, sel)  # validate before choosing a file name
+    if args.out:
+        out = Path(args.out)
+    else:
+        base = Path(args.dir) if Path(args.dir).is_dir() else Path(args.dir).parent
+        tag = "".join(f"-{k}={v:g}" for k, v in sel.items())
+        out = base / f"plot-{da.name}{tag}.png"
+    print(plot_slice(ds, out, args.var, sel))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,22 +162,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     import jax
 
     jax.config.update("jax_enable_x64", True)  # the CLI, not the library, sets this
-    from qsynchro.experiments import FIGURES, reproduce
-
     try:
         if args.command == "list":
-            width = max(map(len, FIGURES))
-            for f in FIGURES.values():
-                print(f"{f.name:<{width}}  {f.description}")
-            return 0
+            return _cmd_list()
+        if args.command == "kernels":
+            return _cmd_kernels()
         if args.command == "reproduce":
-            files = reproduce(args.name, args.out, quick=args.quick, progress=not args.no_progress)
-            for path in files:
-                print(path)
-            return 0
+            return _cmd_reproduce(args)
+        if args.command == "sweep":
+            return _cmd_sweep(args)
+        if args.command == "plot":
+            return _cmd_plot(args)
     except (ValueError, TypeError, OSError) as exc:
         print(f"qsynchro: error: {exc}", file=sys.stderr)
         return 2
+    except RuntimeError as exc:
+        print(f"qsynchro: failed: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("qsynchro: interrupted; finished chunks are kept, rerun to resume.", file=sys.stderr)
         return 130

@@ -511,6 +511,7 @@ def run_sweep(
     if sink is not None:
         size = sink.plan(int(size))
     size = max(1, min(int(size), sweep.size))
+    sweep = dataclasses.replace(sweep, chunk_size=size)  # provenance: the plan actually used
     plan = sweep.chunks(size)
     parts: dict[int, tuple[int, int, ChunkResult]] = {}
     done = sink.done() if sink is not None else set()
