@@ -11,6 +11,8 @@ systems of size <= 100).
 import numpy as np
 import pytest
 import qutip
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from qsynchro.equations import lindblad
 from qsynchro.equations.maser import (
@@ -21,6 +23,7 @@ from qsynchro.equations.maser import (
     rotating_liouvillian,
 )
 from qsynchro.models.maser import Maser
+from qsynchro.solvers.maser_analytic import steady_state_closed_form
 from qsynchro.solvers.steady import (
     MaserState,
     reduced_steady_state,
@@ -182,3 +185,28 @@ def test_bad_input():
         steady_state(Maser(10**5, 0.1, 1.0, 0.5, 0.1, 0.2))
     with pytest.raises(TypeError, match="Argument `model` must be a Maser"):
         steady_state(np.eye(3))
+    with pytest.raises(ValueError, match="numerically not unique"):
+        structured_steady_state(Maser(2, 0.0, 1.0, 0.0, 1.0, 1e-280))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    N=st.integers(1, 5),
+    n_h=st.floats(0.0, 10.0),
+    n_c=st.floats(0.0, 10.0),
+    gamma_h=st.floats(0.01, 1.0),
+    gamma_c=st.one_of(st.just(0.0), st.floats(0.01, 1.0)),
+    lam_re=st.lists(st.floats(-1.0, 1.0), min_size=5, max_size=5),
+    lam_im=st.lists(st.floats(-1.0, 1.0), min_size=5, max_size=5),
+    detuning=st.floats(-1.0, 1.0),
+)
+def test_structured_equals_dense_property(N, n_h, n_c, gamma_h, gamma_c, lam_re, lam_im, detuning):
+    """Random parameters (incl. zero temperature, no cold bath, zero drive amplitudes):
+    the structured and the closed-form states equal the dense null space."""
+    lam = np.array(lam_re[:N]) + 1j * np.array(lam_im[:N])
+    assume(gamma_c > 0 or np.abs(lam).max() > 1e-3)
+    m = Maser(N, lam, n_h, n_c, gamma_h, gamma_c, Omega=2.0 + detuning)
+    rho = structured_steady_state(m).dense()
+    assert_density_matrix(rho)
+    np.testing.assert_allclose(rho, steady_state_dense(m), atol=1e-9)
+    np.testing.assert_allclose(steady_state_closed_form(m).dense(), rho, atol=1e-9)

@@ -269,8 +269,12 @@ def structured_steady_state(model: Maser) -> MaserState:
         omega_1=model.omega_1,
         omega_2=model.omega_2,
     )
-    if not np.all(np.isfinite(block)):  # pragma: no cover - excluded by check_unique
-        raise ValueError("The steady state is not unique for these parameters.")
+    if not np.all(np.isfinite(block)):
+        raise ValueError(
+            "The steady state is numerically not unique for these parameters (the reduced "
+            "system is singular to 1e-13, e.g. a relaxation rate many orders of magnitude "
+            "below the others)."
+        )
     return MaserState(block=block, p_dark=float(p_dark), weights=model.bright_weights)
 
 
