@@ -364,6 +364,44 @@ def _two(R: complex, l1: float, l2: float) -> tuple[complex, complex]:
     return base * np.exp(1j * b1), base * np.exp(-1j * b2)
 
 
+#: largest N for which the optimal phases are spread out with :func:`_fan_phases`
+_FAN_MAX_N = 2000
+
+
+def _fan_phases(s: np.ndarray, r: float) -> np.ndarray | None:
+    """A spread-out representative: u_j = exp(i t psi_j), psi_j = 2 pi j / N, |sum| = r.
+
+    ``|R(t)| = |sum_j s_j exp(i t psi_j)|`` is continuous with ``|R(0)| = sum s >= r``; if
+    ``|R(1)| <= r`` bisection finds ``t`` with ``|R(t)| = r`` (intermediate values). Returns
+    ``None`` when ``|R(1)| > r`` (then the three-group construction is used).
+    """
+    N = s.size
+    psi = 2.0 * np.pi * np.arange(N) / N
+
+    def R(t: float) -> complex:
+        return complex(np.sum(s * np.exp(1j * t * psi)))
+
+    if abs(R(1.0)) > r:
+        return None
+    lo, hi = 0.0, 1.0  # |R(lo)| >= r >= |R(hi)|
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if abs(R(mid)) >= r:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 1e-16:
+            break
+    t = lo if abs(abs(R(lo)) - r) <= abs(abs(R(hi)) - r) else hi
+    u = np.exp(1j * t * psi)
+    res = R(t)
+    if abs(res) > 0:
+        u = u * (abs(res) / res)
+    if abs(abs(res) - r) > 1e-12 * max(1.0, float(np.sum(s))):
+        return None
+    return u
+
+
 def _polygon_phases(s: np.ndarray, r: float) -> np.ndarray:
     """Unit phasors u_j (shape (N,)) with |sum_j s_j u_j| = r, sum real >= 0.
 
@@ -381,6 +419,10 @@ def _polygon_phases(s: np.ndarray, r: float) -> np.ndarray:
         out = -np.ones(N, dtype=np.complex128)
         out[imax] = 1.0
         return out
+    if N <= _FAN_MAX_N:
+        fan = _fan_phases(s, r)
+        if fan is not None:
+            return fan
     order = np.argsort(-s, kind="stable")
     ss = s[order]
     S = np.cumsum(ss)
