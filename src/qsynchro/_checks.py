@@ -41,6 +41,8 @@ def _fmt(value: Any) -> str:
         if value.size <= 6:
             return np.array2string(value, precision=6, separator=", ")
         return f"an array of shape {value.shape}"
+    if isinstance(value, np.generic):  # show 2.0, not np.float64(2.0)
+        return repr(value.item())
     return repr(value)
 
 
