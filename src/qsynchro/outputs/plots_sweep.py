@@ -80,6 +80,16 @@ def select_slice(
     return da, status
 
 
+def _is_geometric(values: np.ndarray) -> bool:
+    """True for a logspace axis (>= 3 positive values with a constant ratio, not constant steps)."""
+    v = np.asarray(values, dtype=float)
+    if v.size < 3 or np.any(v <= 0):
+        return False
+    lin = np.diff(v)
+    ratio = np.diff(np.log(v))
+    return bool(np.allclose(ratio, ratio[0], rtol=1e-6) and not np.allclose(lin, lin[0], rtol=1e-6))
+
+
 def plot_slice(
     ds: xr.Dataset, path: str | Path, var: str | None = None, sel: Mapping[str, float] | None = None
 ) -> Path:
@@ -121,6 +131,8 @@ def plot_slice(
         ax.set_xlabel(da.dims[0])
         ax.set_ylabel(label)
         ax.legend(fontsize="small")
+        if _is_geometric(x):
+            ax.set_xscale("log")
     else:
         ydim, xdim = da.dims
         x, y = da[xdim].values, da[ydim].values
@@ -137,6 +149,10 @@ def plot_slice(
             title += f"\n(grey: {counts})"
         ax.set_xlabel(xdim)
         ax.set_ylabel(ydim)
+        if _is_geometric(x):
+            ax.set_xscale("log")
+        if _is_geometric(y):
+            ax.set_yscale("log")
     ax.set_title(title, fontsize="medium")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=120)
