@@ -33,6 +33,8 @@ _EXPORTS: dict[str, str] = {
     "Axis": "qsynchro.sweeps.grid",
     "Sweep": "qsynchro.sweeps.grid",
     "run_sweep": "qsynchro.experiments.runner",
+    "load_sweep": "qsynchro.sweeps.toml",
+    "use_cluster": "qsynchro.experiments.runner",
     "reproduce": "qsynchro.experiments",
 }
 
