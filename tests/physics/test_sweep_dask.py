@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 import pytest
-import sweep_kernels as sk
 import xarray as xr
 
+import sweep_kernels as sk
 from qsynchro.experiments.runner import run_sweep
 from qsynchro.sweeps.kernel import STATUS_OK
 
@@ -39,8 +39,7 @@ def client():
 
 
 def test_two_workers_give_the_in_process_dataset(client, tmp_path):
-    sweep = sk.toy_sweep(na=8, nb=5, chunk_size=4, slow_above=1.2, fail_above=1.7,
-                         raise_above=1.9)
+    sweep = sk.toy_sweep(na=8, nb=5, chunk_size=4, slow_above=1.2, fail_above=1.7, raise_above=1.9)
     local = run_sweep(sweep, progress=False)
     remote = run_sweep(sweep, tmp_path / "d", progress=False, client=client)
     xr.testing.assert_identical(local, remote)
