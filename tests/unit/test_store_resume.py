@@ -146,3 +146,38 @@ def test_kill_9_mid_sweep_then_resume_is_identical(tmp_path, monkeypatch):
     xr.testing.assert_identical(
         read_dataset(out / "result.nc"), read_dataset(tmp_path / "fresh" / "result.nc")
     )
+
+
+def test_chunk_files_keep_dtypes(tmp_path):
+    """Chunks are NetCDF3 when possible (fast) and NetCDF4 for 64-bit integers; either way
+    every value comes back bit-identical with its dtype."""
+    from qsynchro.outputs.store import SweepStore
+    from qsynchro.sweeps.kernel import ChunkResult
+    from qsynchro.sweeps.run import prepare_sweep
+
+    sweep = prepare_sweep(sk.toy_sweep())[0]
+    store = SweepStore(tmp_path, sweep)
+    store.plan(4)
+    cases = {
+        "small": {"i": np.array([1, -2, 3]), "u": np.array([200, 1, 0], np.uint8)},
+        "big": {"i": np.array([2**40, -1, 0])},
+        "mixed": {
+            "b": np.array([True, False, True]),
+            "z": np.array([1j, np.nan, -0.5 + 2j]),
+            "w": np.arange(6.0).reshape(3, 2),
+        },
+    }
+    for idx, values in enumerate(cases.values()):
+        res = ChunkResult(
+            values=values,
+            status=np.array([0, 1, 2], np.int8),
+            reason=np.array(["", "slow", "NaN result (f)"]),
+        )
+        store.save(idx, 0, 3, res)
+        back = store.load(idx)
+        for k, v in values.items():
+            assert back.values[k].dtype == v.dtype, k
+            np.testing.assert_array_equal(back.values[k], v)
+        assert list(back.reason) == ["", "slow", "NaN result (f)"]
+    magic = [store._path(i).read_bytes()[:3] for i in range(3)]
+    assert magic[1] != b"CDF" and magic[2] == b"CDF"

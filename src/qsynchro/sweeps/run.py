@@ -289,14 +289,18 @@ def _sanitize(
             f"kernel `{kernel_name}` returned status of shape {status.shape}, expected {(batch,)}",
         )
     status = status[:n].astype(np.int8)
-    reason = np.asarray(res.reason, dtype=object).reshape(-1)
+    reason = np.asarray(res.reason)
+    reason = reason.reshape(-1) if reason.dtype.kind == "U" else reason.astype(object).reshape(-1)
     if reason.shape != (batch,):
         return _failed_chunk(
             n,
             shapes,
             f"kernel `{kernel_name}` returned reason of shape {reason.shape}, expected {(batch,)}",
         )
-    reason = np.array(["" if r is None else str(r) for r in reason[:n]], dtype=object)
+    if reason.dtype.kind == "U":
+        reason = reason[:n].astype(object)
+    else:
+        reason = np.array(["" if r is None else str(r) for r in reason[:n]], dtype=object)
     values: dict[str, np.ndarray] = {}
     for m in measures:
         if m not in res.values:
@@ -311,7 +315,7 @@ def _sanitize(
                 f"kernel `{kernel_name}` returned {m!r} of shape {v.shape}, expected {exp}",
             )
         values[m] = np.array(v[:n])
-    bad_status = ~np.isin(status, (STATUS_OK, STATUS_NOT_CONVERGED, STATUS_FAILED))
+    bad_status = (status < STATUS_OK) | (status > STATUS_FAILED)
     reason[bad_status] = [f"invalid status code {int(s)}" for s in status[bad_status]]
     status[bad_status] = STATUS_FAILED
     for m in measures:

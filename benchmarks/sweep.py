@@ -1,0 +1,127 @@
+"""Sweep engine overhead and Dask scaling.
+
+1. Overhead: the same 10^4 points of the real ``"maser"`` kernel (N = 2, certified
+   S_max over a 100 x 100 grid in (n_h/n_c, k)) computed
+   (a) by one bare batched kernel call,
+   (b) by the engine in process, without a store (chunks, padding, status checks, assembly),
+   (c) by the engine with the per-chunk NetCDF store and result.nc (what the CLI does).
+   Ratio = engine / bare; target < 1.10 for (b).
+2. Scaling: the ``"network"`` kernel (mean-field, two groups; 64 points that all need
+   integration, 8 chunks of 8) in process, on a LocalCluster with 1 worker and with 2
+   workers. Every worker is warmed up (compiled) before timing; cluster startup is
+   reported separately.
+
+Usage: /work/venv/bin/python benchmarks/sweep.py [--quick] [--repeats R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import tempfile
+import time
+
+import jax
+import numpy as np
+
+jax.config.update("jax_enable_x64", True)
+
+from qsynchro._jax import x64  # noqa: E402
+from qsynchro.experiments.runner import run_sweep  # noqa: E402
+from qsynchro.sweeps.dask import dask_client  # noqa: E402
+from qsynchro.sweeps.grid import Axis, Sweep  # noqa: E402
+from qsynchro.sweeps.kernel import kernel_module  # noqa: E402
+from qsynchro.sweeps.run import compute_chunk, prepare_sweep  # noqa: E402
+
+
+def _median(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def overhead(repeats: int, n_side: int) -> None:
+    sweep = Sweep(
+        "maser",
+        (Axis.logspace("nh_over_nc", 0.1, 1000.0, n_side), Axis.logspace("k", 0.1, 10.0, n_side)),
+        ("S_max_scaled", "upper_bound_scaled", "entrainment_scaled", "abs_rho_12"),
+        fixed={"N": 2},
+    )
+    canon, kernel, settings = prepare_sweep(sweep)
+    params = canon.param_grid(kernel.defaults)
+
+    def bare() -> None:
+        with x64():
+            kernel(params, canon.measures, settings)
+
+    def engine() -> None:
+        run_sweep(sweep, progress=False)
+
+    def stored() -> None:
+        with tempfile.TemporaryDirectory() as d:
+            run_sweep(sweep, d, progress=False)
+
+    for f in (bare, engine, stored):  # warm-up
+        f()
+    tb, te, ts = (_median(f, repeats) for f in (bare, engine, stored))
+    n = canon.size
+    print(f"\n## overhead: maser kernel, {n} points, median of {repeats}")
+    print("| variant | time [s] | points/s | ratio to bare |")
+    print("|---|---:|---:|---:|")
+    for name, t in (("bare batched kernel call", tb), ("engine, in process", te),
+                    ("engine + NetCDF chunk store", ts)):
+        print(f"| {name} | {t:.3f} | {n / t:,.0f} | {t / tb:.3f} |")
+
+
+def scaling(repeats: int, n_points: int) -> None:
+    side = round(np.sqrt(n_points))
+    sweep = Sweep(
+        "network",
+        (Axis.linspace("delta", 1.6, 3.0, side), Axis.linspace("K", -2.0, -0.5, side)),
+        ("frequency_difference", "order_parameter"),
+        fixed={"V": 1.0, "V_AB": 1.0, "gamma_plus": 0.5, "gamma_minus": 1.0},
+        settings={"t_transient": 200.0, "n_samples": 512, "locked_shortcut": False},
+        chunk_size=max(1, side * side // 8),
+    )
+    canon = prepare_sweep(sweep)[0]
+    decl = {**canon.to_dict(), "chunk_size": canon.chunk_size}
+    module = kernel_module(canon.kernel)
+    print(f"\n## scaling: network kernel, {canon.size} points in chunks of {canon.chunk_size},"
+          f" median of {repeats}")
+    print("| executor | startup [s] | time [s] | points/s | speed-up vs 1 worker |")
+    print("|---|---:|---:|---:|---:|")
+    compute_chunk(decl, module, 0, canon.chunk_size, canon.chunk_size)  # compile here
+    t_in = _median(lambda: run_sweep(sweep, progress=False), repeats)
+    print(f"| in process | 0 | {t_in:.2f} | {canon.size / t_in:.1f} | |")
+    t1 = None
+    for workers in (1, 2):
+        t0 = time.perf_counter()
+        with dask_client(workers=workers) as client:
+            client.run(compute_chunk, decl, module, 0, canon.chunk_size, canon.chunk_size)
+            start = time.perf_counter() - t0
+            t = _median(lambda c=client: run_sweep(sweep, progress=False, client=c), repeats)
+        t1 = t1 or t
+        print(f"| LocalCluster, {workers} worker(s) | {start:.1f} | {t:.2f} | "
+              f"{canon.size / t:.1f} | {t1 / t:.2f} |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--repeats", type=int, default=None)
+    args = ap.parse_args()
+    repeats = args.repeats or (2 if args.quick else 5)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()}, "
+          f"Python {platform.python_version()}, JAX {jax.__version__} "
+          f"({jax.devices()[0].platform}), load average {os.getloadavg()[0]:.1f}")
+    overhead(repeats, 40 if args.quick else 100)
+    scaling(max(1, repeats // 2) if not args.quick else 1, 16 if args.quick else 64)
+
+
+if __name__ == "__main__":
+    main()
