@@ -22,6 +22,11 @@ _EXPORTS: dict[str, str] = {
     "evolve": "qsynchro.solvers.evolve",
     "critical_coupling": "qsynchro.solvers.stability",
     "jacobian_eigenvalues": "qsynchro.solvers.stability",
+    "DrivenOscillator": "qsynchro.models.driven",
+    "driven_steady_state": "qsynchro.solvers.driven",
+    "driven_evolve": "qsynchro.solvers.driven",
+    "spin_husimi_q": "qsynchro.measures.spin_husimi",
+    "spin_phase_distribution": "qsynchro.measures.spin_husimi",
     # Murtadho, Vinjanampathy & Thingna (PRL 131, 030401): degenerate maser
     "Maser": "qsynchro.models.maser",
     "steady_state": "qsynchro.solvers.steady",
