@@ -207,3 +207,23 @@ def test_diagonal_maser_states_have_zero_smax() -> None:
         assert s_max(rho).scaled <= 1e-12 * ref
         r = s_max(np.diag(np.diag(rho).real))
         assert r.value == 0.0 and r.upper_bound == 0.0 and r.method == "zero"
+
+
+def test_polygon_construction_reaches_every_admissible_overlap() -> None:
+    """|sum_j s_j u_j| takes every value in [max(0, 2 max s - sum s), sum s] (polygon)."""
+    from qsynchro.measures.smax import _polygon_phases
+
+    rng = np.random.default_rng(11)
+    for N in (2, 3, 7, 50, 3000):
+        for dominant in (False, True):
+            s = rng.random(N)
+            if dominant:
+                s[N // 2] = 2 * s.sum()
+            T = s.sum()
+            a_min = max(0.0, 2 * s.max() - T)
+            for r in np.linspace(a_min, T, 9):
+                u = _polygon_phases(s, float(r))
+                np.testing.assert_allclose(np.abs(u), 1.0, atol=1e-14)
+                total = np.sum(s * u)
+                assert abs(total) == pytest.approx(r, abs=1e-12 * T)
+                assert total.real >= -1e-12 * T and abs(total.imag) <= 1e-9 * T

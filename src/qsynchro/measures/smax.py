@@ -40,7 +40,14 @@ import numpy as np
 
 from qsynchro._checks import check_density_matrix, check_finite, check_int, check_nonnegative
 
-__all__ = ["SMaxResult", "s_max", "s_max_from_quadratic", "s_max_structured", "structured_max"]
+__all__ = [
+    "SMaxResult",
+    "s_max",
+    "s_max_from_quadratic",
+    "s_max_structured",
+    "structured_max",
+    "structured_rounding",
+]
 
 _EPS = np.finfo(np.float64).eps
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -184,7 +191,7 @@ def _lam_max_safe(M: np.ndarray) -> tuple[float, np.ndarray]:
     return float(w[-1]) + margin, V[:, -1]
 
 
-def _dual_bound(C: np.ndarray, z: np.ndarray) -> tuple[float, np.ndarray]:
+def _dual_bound(C: np.ndarray, z: np.ndarray, tol: float = 0.0) -> tuple[float, np.ndarray]:
     """min over d of D lambda_max(C - diag d) + sum d (every d is a valid certificate)."""
     D = C.shape[0]
 
@@ -192,9 +199,12 @@ def _dual_bound(C: np.ndarray, z: np.ndarray) -> tuple[float, np.ndarray]:
         lam, v = _lam_max_safe(C - np.diag(d))
         return D * lam + float(np.sum(d)), 1.0 - D * np.abs(v) ** 2
 
-    d0 = np.real(np.conj(z) * (C @ z))
+    d0 = np.real(np.conj(z) * (C @ z))  # KKT multipliers of the best phases
     best, _ = g(d0)
     best_d = d0
+    q = float(np.real(np.vdot(z, C @ z)))
+    if best - q <= tol:  # the relaxation is tight at z: certified, nothing to improve
+        return best, best_d
     from scipy.optimize import minimize
 
     for start in (d0, np.full(D, float(np.linalg.eigvalsh(C)[-1]))):
@@ -312,7 +322,7 @@ def s_max_from_quadratic(
         )
     tol = rtol * scale
     q_lo, z = _local_max(C, starts, seed)
-    q_up, _ = _dual_bound(C, z)
+    q_up, _ = _dual_bound(C, z, tol)
     method = "sdp-dual"
     cert = (
         f"SDP dual: D*lambda_max(C - diag d) + sum d with {D * 8}-eps eigenvalue margin; "
@@ -415,33 +425,50 @@ def _polygon_phases(s: np.ndarray, r: float) -> np.ndarray:
         return np.ones(N, dtype=np.complex128)
     imax = int(np.argmax(s))
     a_min = 2.0 * float(s[imax]) - T0
-    if a_min > 0 and r <= a_min + 1e-13 * T0:  # the largest against all the others
+    if a_min > 0:  # the largest against the rigid rest: angle from the law of cosines
         out = -np.ones(N, dtype=np.complex128)
         out[imax] = 1.0
+        if r <= a_min + 1e-13 * T0:
+            return out
+        e1, e2 = _two(complex(r), float(s[imax]), T0 - float(s[imax]))
+        out[:] = e2
+        out[imax] = e1
         return out
     if N <= _FAN_MAX_N:
         fan = _fan_phases(s, r)
         if fan is not None:
             return fan
-    order = np.argsort(-s, kind="stable")
-    ss = s[order]
-    S = np.cumsum(ss)
+    # 2 max s <= T here (the other case returned above): cut the natural order at the
+    # first prefix sum >= T/2; the three groups (prefix, the cut element, the rest) are
+    # each <= T/2, so they close a triangle and reach every r in [0, T] (no sort, O(N)).
+    S = np.cumsum(s)
     T = float(S[-1])
     m = int(min(np.searchsorted(S, 0.5 * T, side="left"), N - 1))
     p = float(S[m - 1]) if m > 0 else 0.0
-    q = float(ss[m])
+    q = float(s[m])
     u = max(T - float(S[m]), 0.0)
     rho_qu = max(abs(q - u), abs(r - p))
     rho_qu = min(rho_qu, q + u, r + p)
     eP, eV = _two(complex(r), p, rho_qu)
     eQ, eU = _two(rho_qu * eV, q, u)
-    out_sorted = np.empty(N, dtype=np.complex128)
-    out_sorted[:m] = eP
-    out_sorted[m] = eQ
-    out_sorted[m + 1 :] = eU
     out = np.empty(N, dtype=np.complex128)
-    out[order] = out_sorted
+    out[:m] = eP
+    out[m] = eQ
+    out[m + 1 :] = eU
     return out
+
+
+def structured_rounding(c: Any, b: Any, r: Any, a_max: Any, N: Any) -> np.ndarray:
+    """Rounding allowance added to the exact structured optimum to make it an upper bound.
+
+    ``16 eps`` times the magnitude of the terms of ``f(r) = c (r^2 - 1) + 2 b r`` at the
+    optimum, plus the slope ``|f'(r)|`` times the summation error of ``a_max = sum |w_j|``
+    (``log2(N + 1) eps a_max``, pairwise summation) for an optimum at an end of the interval.
+    """
+    c, b, r, a_max, N = (np.asarray(x, dtype=np.float64) for x in (c, b, r, a_max, N))
+    terms = np.abs(c) * (1.0 + r * r) + 2.0 * np.abs(b) * r
+    slope = np.abs(2.0 * c * r + 2.0 * b)
+    return 16 * _EPS * (terms + slope * np.log2(N + 1.0) * (1.0 + a_max))
 
 
 def structured_max(c: Any, b: Any, a_min: Any, a_max: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -541,11 +568,11 @@ def s_max_structured(block: Any, p_dark: Any, weights: Any) -> SMaxResult:
     # check the construction reproduces the optimum (cheap, O(N))
     a = np.sum(np.conj(w) * z_deg)
     q_check = c * (abs(a) ** 2 - 1.0) + 2.0 * float(np.real(np.conj(z1) * rho1B * a))
-    scale = abs(c) * (1.0 + a_max**2) + 2.0 * b * (1.0 + a_max)
+    scale = abs(c) * (1.0 + a_max**2) + 2.0 * b * (1.0 + a_max)  # for the phase check
     err = abs(q_check - q)
     if err > 1e-9 * max(scale, 1e-300):  # pragma: no cover - construction is exact
         raise RuntimeError(f"internal error: optimal phases reproduce {q_check} != {q}")
-    q_up = q + 16 * _EPS * scale
+    q_up = q + float(structured_rounding(c, b, r_opt, a_max, N))
     zr = z * np.conj(z[-1])
     ph = np.mod(np.angle(zr), 2 * np.pi)
     varphi = np.mod(ph[2:] - ph[1], 2 * np.pi)

@@ -61,13 +61,12 @@ import numpy as np
 
 from qsynchro._checks import check_int
 from qsynchro.measures.husimi import phase_distribution
-from qsynchro.measures.smax import s_max_structured, structured_max
+from qsynchro.measures.smax import s_max_structured, structured_max, structured_rounding
 from qsynchro.solvers.steady import MaserState, reduced_steady_state
 from qsynchro.sweeps.kernel import STATUS_FAILED, STATUS_OK, ChunkResult, register_kernel
 
 __all__ = ["MaserKernel", "MaserSettings", "drive_amplitudes", "point_parameters"]
 
-_EPS = np.finfo(np.float64).eps
 
 DEFAULTS: dict[str, float] = {
     "N": 2.0,
@@ -275,8 +274,7 @@ class MaserKernel:
         q = np.where(Ns == 1, 2.0 * b, q)
         r = np.where(Ns == 1, 1.0, r)
         q = np.maximum(q, 0.0)
-        scale = np.abs(c) * (1.0 + a_max**2) + 2.0 * b * (1.0 + a_max)
-        q_up = q + 16 * _EPS * scale
+        q_up = q + structured_rounding(c, b, r, a_max, Ns)
         log_pref = -Ns * math.log(2.0 * math.pi)  # (2 pi)^-N
         with np.errstate(divide="ignore"):
             log_s = np.log(q / 8.0) + log_pref
