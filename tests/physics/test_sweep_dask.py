@@ -74,3 +74,47 @@ def test_killing_a_worker_mid_sweep_loses_nothing(client, tmp_path):
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("QSYNCHRO_TOY_SLEEP", raising=False)
         xr.testing.assert_identical(ds, run_sweep(sweep, progress=False))
+
+
+def test_ambient_cluster_is_used_by_figure_code(client):
+    """`qsynchro reproduce --workers N` wraps figure code in use_cluster(): every
+    run_sweep inside then sends its chunks to that cluster, without new arguments."""
+    from distributed import get_task_stream
+
+    from qsynchro.experiments import runner
+
+    token = runner._CLIENT.set(client)
+    try:
+        with get_task_stream(client) as ts:
+            ds = run_sweep(sk.toy_sweep(na=4, nb=2, chunk_size=4), progress=False)
+    finally:
+        runner._CLIENT.reset(token)
+    assert sum(t["key"].startswith("qsynchro-chunk-") for t in ts.data) == 2
+    assert (ds["status"].values == STATUS_OK).all()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kernel", ["network", "maser"])
+def test_real_kernels_identical_on_two_workers(client, kernel):
+    """The physics kernels give bit-identical Datasets in process and on Dask workers."""
+    from qsynchro.sweeps.grid import Axis, Sweep
+
+    if kernel == "network":
+        sweep = Sweep(
+            "network",
+            (Axis.linspace("delta", 0.0, 3.0, 6), Axis.linspace("K", -2.0, 0.0, 4)),
+            ("frequency_difference", "order_parameter"),
+            fixed={"V_AB": 1.0},
+            settings={"t_transient": 200.0},
+            chunk_size=5,
+        )
+    else:
+        sweep = Sweep(
+            "maser",
+            (Axis.logspace("nh_over_nc", 0.1, 100.0, 9), Axis("N", [2.0, 5.0, 20.0])),
+            ("S_max_scaled", "entrainment"),
+            chunk_size=4,
+        )
+    xr.testing.assert_identical(
+        run_sweep(sweep, progress=False), run_sweep(sweep, progress=False, client=client)
+    )

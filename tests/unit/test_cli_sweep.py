@@ -194,3 +194,49 @@ def test_kernels_lists_parameters(capsys):
     assert main(["kernels"]) == 0
     out = capsys.readouterr().out
     assert "toy\n  parameters: a=0, b=1, c=0\n  measures:   f, wave, z" in out
+
+
+_CHILD = """
+import sys
+sys.path.insert(0, {tests!r})
+import sweep_kernels
+from qsynchro.cli import main
+raise SystemExit(main(["sweep", {toml!r}, "--out", {out!r}, "--no-progress"]))
+"""
+
+
+def test_ctrl_c_keeps_finished_chunks_and_rerun_resumes(tmp_path):
+    """SIGINT (Ctrl-C) after >= 2 stored chunks: exit 130 with a one-line hint; the rerun
+    finishes the sweep with the same values as an uninterrupted run."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    toml, out = _toml(tmp_path), tmp_path / "run"
+    code = _CHILD.format(
+        tests=str(Path(__file__).resolve().parents[1]), toml=str(toml), out=str(out)
+    )
+    env = dict(os.environ, QSYNCHRO_TOY_SLEEP="0.3", JAX_PLATFORMS="cpu")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while len(list((out / "chunks").glob("chunk-*.nc"))) < 2:
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.strip() == "qsynchro: interrupted; finished chunks are kept, rerun to resume."
+    assert not (out / "result.nc").exists()
+    assert main(["sweep", str(toml), "--out", str(out), "--no-progress"]) == 0
+    ref = sk.oracle(np.linspace(-1, 2, 7), np.array([0.0, 0.5, 1.0]))
+    np.testing.assert_allclose(
+        read_dataset(out / "result.nc")["f"].values, ref["f"], atol=1e-15, rtol=0
+    )
