@@ -79,7 +79,7 @@ def test_scalar_measures_match_direct_computation() -> None:
 
 
 def test_lam_ratio_k_and_nh_over_nc_mapping() -> None:
-    """Fig. 2 parameters: lam_3 = lam_2 / lam_ratio; k sets lam_2 = gamma_h (1 + n_h) / k."""
+    """Fig. 2 parameters: lam_3 = lam_2 * lam_ratio; k sets lam_2 = gamma_h (1 + n_h) / k."""
     sw = Sweep(
         "maser",
         axes=(Axis("lam_ratio", [0.2, 1.0]),),
@@ -91,7 +91,7 @@ def test_lam_ratio_k_and_nh_over_nc_mapping() -> None:
         m = model_at(2, lam_ratio=ratio, nh_over_nc=100.0)
         rho = structured_steady_state(m).dense()
         pt = ds.sel(lam_ratio=ratio)
-        assert float(pt.lam_eff) == pytest.approx(0.1 * np.hypot(1, 1 / ratio))
+        assert float(pt.lam_eff) == pytest.approx(0.1 * np.hypot(1, ratio))
         assert float(pt.abs_rho_12) == pytest.approx(abs(rho[1, 2]), rel=1e-10)
         assert float(pt.abs_rho_23) == pytest.approx(abs(rho[2, 3]), rel=1e-10)
     sw = Sweep(
@@ -151,7 +151,7 @@ def test_failed_point_and_validation() -> None:
         ({"N": 2.5}, "Parameter `N` must be an integer >= 1, but got 2.5"),
         ({"N": 0.0}, "Parameter `N` must be an integer >= 1, but got 0.0"),
         ({"gamma_c": -1.0}, "Parameter `gamma_c` must be non-negative, but got -1.0"),
-        ({"lam_ratio": 0.0}, "Parameter `lam_ratio` must be positive, but got 0.0"),
+        ({"lam_ratio": -0.5}, "Parameter `lam_ratio` must be non-negative, but got -0.5"),
         ({"omega_2": 0.5}, "Parameter `omega_2` must be larger than `omega_1`"),
         ({"realization": -2.0}, "Parameter `realization` must be an integer >= -1"),
     ]

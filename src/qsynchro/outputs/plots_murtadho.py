@@ -139,7 +139,7 @@ def plot_fig2(a: xr.Dataset, b: xr.Dataset, c: xr.Dataset, d: xr.Dataset, path: 
             lw=1,
             label="entrainment part",
         )
-    ax.set_xlabel(r"$|\lambda_2/\lambda_3|$  ($\lambda_2=0.1$ fixed)")
+    ax.set_xlabel(r"$|\lambda_2/\lambda_3|$  (stronger drive fixed at 0.1)")
     ax.set_ylabel(r"$S_{\max}\times 10^5$")
     ax.legend(fontsize=7)
     _label(ax, "(d)")

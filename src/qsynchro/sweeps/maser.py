@@ -13,8 +13,9 @@ name            default  meaning
 =============== ======== ===============================================================
 ``N``           2        number of degenerate levels (integer-valued float, >= 1)
 ``lam``         0.1      :math:`\lambda_2` (and all :math:`\lambda_j` when homogeneous)
-``lam_ratio``   1        :math:`|\lambda_2/\lambda_3|`: :math:`\lambda_j=\lambda_2/`
-                         ``lam_ratio`` for ``j >= 3`` (Fig. 2(d); ``lam_2`` stays fixed)
+``lam_ratio``   1        :math:`\lambda_j/\lambda_2` for ``j >= 3`` (>= 0):
+                         :math:`\lambda_j=\lambda_2\,` ``lam_ratio`` (Fig. 2(d), see
+                         ``docs/murtadho2023.md``; ``lam_2`` stays fixed)
 ``k``           0        if > 0: :math:`\lambda_2 = \gamma_h(1+n_h)/k` overrides ``lam``
                          (dissipation-to-driving ratio below Eq. 11; Fig. 2(a),(b))
 ``realization`` -1       if >= 0: :math:`\lambda_j/\lambda_2 = u_j\sim U[0,1)` for
@@ -148,7 +149,7 @@ def drive_amplitudes(
 
     ``realization >= 0``: :math:`\lambda_j = \lambda_2 u_j`, ``u`` the first N-1 numbers of
     ``default_rng([seed, realization]).random``; otherwise :math:`\lambda_j =
-    \lambda_2/\mathrm{lam\_ratio}` for ``j >= 3``.
+    \lambda_2\,\mathrm{lam\_ratio}` for ``j >= 3``.
     """
     lam = np.empty(N)
     lam[0] = lam_2
@@ -157,7 +158,7 @@ def drive_amplitudes(
             u = np.random.default_rng([int(seed), int(realization)]).random(N - 1)
             lam[1:] = lam_2 * u
         else:
-            lam[1:] = lam_2 / lam_ratio
+            lam[1:] = lam_2 * lam_ratio
     return lam
 
 
@@ -199,12 +200,12 @@ class MaserKernel:
             if np.any(v != np.round(v)) or np.any(v < lo):
                 bad = v[(v != np.round(v)) | (v < lo)][0]
                 raise ValueError(f"Parameter `{name}` must be an integer >= {lo}, but got {bad}.")
-        for name in ("lam", "k", "n_h", "nh_over_nc", "n_c", "gamma_h", "gamma_c"):
+        for name in ("lam", "lam_ratio", "k", "n_h", "nh_over_nc", "n_c", "gamma_h", "gamma_c"):
             if np.any(p[name] < 0):
                 raise ValueError(
                     f"Parameter `{name}` must be non-negative, but got {p[name][p[name] < 0][0]}."
                 )
-        for name in ("lam_ratio", "omega_1"):
+        for name in ("omega_1",):
             if np.any(p[name] <= 0):
                 raise ValueError(
                     f"Parameter `{name}` must be positive, but got {p[name][p[name] <= 0][0]}."
