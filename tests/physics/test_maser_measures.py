@@ -227,3 +227,12 @@ def test_polygon_construction_reaches_every_admissible_overlap() -> None:
                 total = np.sum(s * u)
                 assert abs(total) == pytest.approx(r, abs=1e-12 * T)
                 assert total.real >= -1e-12 * T and abs(total.imag) <= 1e-9 * T
+
+
+def test_near_degenerate_model_uses_the_dense_route() -> None:
+    """Delta != 0 has no bright/dark structure: s_max(model) certifies the dense state."""
+    m = Maser(3, [0.1, 0.05, 0.08], n_h=5.0, Delta=0.02, **PAPER)
+    r = s_max(m)
+    assert r.method in ("sdp-dual", "branch-and-bound")
+    assert r.value == pytest.approx(s_max(steady_state_dense(m)).value, rel=1e-12)
+    assert r.gap <= 1e-8 * r.value

@@ -599,7 +599,9 @@ def s_max(
             Hermitian, positive semidefinite, unit trace), or a
             :class:`~qsynchro.models.maser.Maser` model (its steady state is computed with
             the structured solver and the exact reduction is used; the D x D matrix is never
-            formed), or a structured maser steady state (``block``, ``p_dark``, ``weights``).
+            formed; with a near-degenerate ladder ``Delta != 0`` the dense steady state and
+            the general certified optimizer are used), or a structured maser steady state
+            (``block``, ``p_dark``, ``weights``).
         starts: random starts of the local optimizer (dense route).
         seed: seed for those starts.
         rtol: target certificate gap relative to the l1 norm of the coherences.
@@ -628,10 +630,13 @@ def s_max(
     except ImportError:  # pragma: no cover - during development only
         model_cls = None
     if model_cls is not None and isinstance(x, model_cls):
-        from qsynchro.solvers.steady import structured_steady_state
+        from qsynchro.solvers.steady import steady_state_dense, structured_steady_state
 
-        st = structured_steady_state(x)
-        return s_max_structured(st.block, st.p_dark, st.weights)
+        if not x.degenerate:  # near-degenerate ladder (Delta != 0): no structure, dense route
+            x = steady_state_dense(x)
+        else:
+            st = structured_steady_state(x)
+            return s_max_structured(st.block, st.p_dark, st.weights)
     if _is_maser_state(x):
         return s_max_structured(x.block, x.p_dark, x.weights)
     rho = check_density_matrix("x", x)
