@@ -118,3 +118,18 @@ def test_real_kernels_identical_on_two_workers(client, kernel):
     xr.testing.assert_identical(
         run_sweep(sweep, progress=False), run_sweep(sweep, progress=False, client=client)
     )
+
+
+def test_scheduler_without_workers_is_refused_before_computing():
+    import logging
+
+    from distributed import LocalCluster
+
+    from qsynchro.sweeps.dask import dask_client
+
+    with LocalCluster(
+        n_workers=0, processes=False, dashboard_address=None, silence_logs=logging.ERROR
+    ) as empty:
+        with pytest.raises(ValueError, match=r"has no workers; start them with `dask worker"):
+            with dask_client(scheduler=empty.scheduler_address, timeout=0.5):
+                pass

@@ -181,3 +181,15 @@ def test_chunk_files_keep_dtypes(tmp_path):
         assert list(back.reason) == ["", "slow", "NaN result (f)"]
     magic = [store._path(i).read_bytes()[:3] for i in range(3)]
     assert magic[1] != b"CDF" and magic[2] == b"CDF"
+
+
+def test_concurrent_run_into_same_directory_is_refused(tmp_path):
+    from qsynchro.outputs.store import SweepStore
+    from qsynchro.sweeps.run import prepare_sweep
+
+    sweep = sk.toy_sweep()
+    other = SweepStore(tmp_path, prepare_sweep(sweep)[0])
+    with other.lock():
+        with pytest.raises(ValueError, match=r"is in use by another running sweep \(pid \d+\)"):
+            run_sweep(sweep, tmp_path, progress=False)
+    assert run_sweep(sweep, tmp_path, progress=False)["f"].shape == (7, 5)

@@ -93,25 +93,26 @@ def run_sweep(
                 ds = None
             if ds is not None and ds.attrs.get("sweep_fingerprint") == sweep.fingerprint():
                 return ds
-    if client is None and (workers is not None or scheduler is not None):
-        with dask_client(workers=workers, scheduler=scheduler) as fresh:
+    with store.lock() if store is not None else contextlib.nullcontext():
+        if client is None and (workers is not None or scheduler is not None):
+            with dask_client(workers=workers, scheduler=scheduler) as fresh:
+                ds = _run(
+                    sweep,
+                    sink=store,
+                    progress=progress,
+                    description=description,
+                    client=fresh,
+                    chunk_size=chunk_size,
+                )
+        else:
             ds = _run(
                 sweep,
                 sink=store,
                 progress=progress,
                 description=description,
-                client=fresh,
+                client=client if client is not None else _CLIENT.get(),
                 chunk_size=chunk_size,
             )
-    else:
-        ds = _run(
-            sweep,
-            sink=store,
-            progress=progress,
-            description=description,
-            client=client if client is not None else _CLIENT.get(),
-            chunk_size=chunk_size,
-        )
-    if out is not None:
-        write_dataset(ds, Path(out) / "result.nc")
+        if out is not None:
+            write_dataset(ds, Path(out) / "result.nc")
     return ds

@@ -31,7 +31,7 @@ from qsynchro.sweeps.kernel import ChunkResult
 
 __all__ = ["dask_chunks", "dask_client", "worker_devices"]
 
-_ADDRESS = re.compile(r"^(tcp|tls|ucx|inproc|ws|wss)://[^\s/]+(:\d+)?/?$")
+_ADDRESS = re.compile(r"^(tcp|tls|ucx|inproc|ws|wss)://\S+$")
 
 
 def _device_info_task() -> dict[str, Any]:
@@ -92,6 +92,13 @@ def dask_client(
                 f"({type(exc).__name__}); start it with `dask scheduler` or check the address."
             ) from None
         try:
+            try:
+                client.wait_for_workers(1, timeout=timeout)
+            except TimeoutError:
+                raise ValueError(
+                    f"The Dask scheduler at {scheduler!r} has no workers; start them with "
+                    f"`dask worker {scheduler}` on each node."
+                ) from None
             yield client
         finally:
             client.close()
