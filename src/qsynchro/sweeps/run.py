@@ -86,10 +86,13 @@ def _version() -> str:
 # validation
 # ---------------------------------------------------------------------------------------
 def _coerce(field: dataclasses.Field, value: Any) -> Any:
-    """TOML writes ``2000`` for a float setting: make it ``2000.0`` (stable fingerprint)."""
+    """TOML writes ``2000`` for a float setting: make it ``2000.0`` (stable fingerprint);
+    arrays become tuples (hashable, as jitted kernels need for static settings)."""
     kind = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
     if kind == "float" and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if isinstance(value, list):  # JSON/TOML arrays: frozen settings hold (hashable) tuples
+        return tuple(value)
     return value
 
 
@@ -539,7 +542,7 @@ def run_sweep(
         initial=sum(b - a for a, b, _ in parts.values()),
         disable=not progress,
         unit="pt",
-        unit_scale=True,
+        unit_scale=sweep.size >= 10_000,
         dynamic_ncols=True,
         desc=description or f"sweep[{sweep.kernel}]",
         leave=False,
