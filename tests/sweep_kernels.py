@@ -10,7 +10,8 @@ Settings steer failures so the engine's rules can be tested:
 ``fail_above`` marks points with ``a > fail_above`` failed (NaN values),
 ``nan_above`` returns NaN with status ok for ``a > nan_above``,
 ``slow_above`` returns "not converged" (values kept) for ``a > slow_above``,
-``raise_above`` raises for a whole chunk that contains ``a > raise_above``.
+``raise_above`` raises for a whole chunk that contains ``a > raise_above``,
+``crash_above`` SIGKILLs the process computing such a chunk (Dask worker tests only).
 
 Environment (not part of the declaration, so it does not change fingerprints):
 ``QSYNCHRO_TOY_SLEEP`` seconds to sleep per chunk, ``QSYNCHRO_TOY_LOG`` a file to
@@ -44,6 +45,7 @@ class ToySettings:
     nan_above: float = INF
     slow_above: float = INF
     raise_above: float = INF
+    crash_above: float = INF  # kills the *process* (only for Dask worker tests)
 
 
 class ToyKernel:
@@ -75,6 +77,8 @@ class ToyKernel:
         if log:
             with open(log, "a") as fh:
                 fh.write(f"{float(a[0])!r} {float(b[0])!r} {a.size}\n")
+        if np.any(a > settings.crash_above):
+            os.kill(os.getpid(), 9)
         if np.any(a > settings.raise_above):
             raise RuntimeError("toy kernel exploded")
         f = jnp.asarray(a) * jnp.asarray(b) + jnp.asarray(c)

@@ -133,3 +133,29 @@ def test_scheduler_without_workers_is_refused_before_computing():
         with pytest.raises(ValueError, match=r"has no workers; start them with `dask worker"):
             with dask_client(scheduler=empty.scheduler_address, timeout=0.5):
                 pass
+
+
+@pytest.mark.slow
+def test_chunk_that_kills_its_workers_is_failed_not_fatal(tmp_path):
+    """A chunk that kills every worker that runs it (KilledWorker after the scheduler's
+    retries) is recorded as failed; every other chunk completes."""
+    import dask
+
+    from qsynchro.sweeps.dask import dask_client
+    from qsynchro.sweeps.kernel import STATUS_FAILED
+
+    with (
+        pytest.MonkeyPatch.context() as mp,
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+    ):
+        mp.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]))
+        with dask_client(workers=2) as c:
+            ds = run_sweep(
+                sk.toy_sweep(na=4, nb=2, chunk_size=2, crash_above=1.5),
+                tmp_path / "crash",
+                progress=False,
+                client=c,
+            )
+    st, why = ds["status"].values, ds["status_reason"].values
+    assert (st[-1] == STATUS_FAILED).all() and "killed its Dask worker" in why[-1, 0]
+    assert (st[:-1] == STATUS_OK).all()

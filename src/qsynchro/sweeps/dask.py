@@ -23,7 +23,7 @@ import contextlib
 import logging
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from qsynchro._checks import check_int
@@ -125,12 +125,18 @@ def dask_chunks(
     module: str | None,
     tasks: list[tuple[int, int, int]],
     batch: int,
+    on_crash: Callable[[int, int, str], ChunkResult] | None = None,
 ) -> Iterator[tuple[int, ChunkResult]]:
     """Submit every ``(index, start, stop)`` chunk and yield ``(index, result)`` as they finish.
 
-    Closing the generator early (an error, Ctrl-C) cancels the chunks still pending.
+    A chunk whose computation killed its worker repeatedly (``KilledWorker``: the
+    scheduler retried it on other workers and each died, e.g. out of memory) becomes
+    ``on_crash(start, stop, reason)`` (every point failed) and the sweep goes on; any
+    other error (e.g. qsynchro not importable on a worker) stops the sweep with a
+    ``RuntimeError``, keeping the finished chunks. Closing the generator early (an
+    error, Ctrl-C) cancels the chunks still pending.
     """
-    from distributed import as_completed
+    from distributed import KilledWorker, as_completed
 
     from qsynchro.sweeps.run import compute_chunk
 
@@ -139,6 +145,7 @@ def dask_chunks(
     token = uuid.uuid4().hex[:10]
     [decl_future] = client.scatter([dict(decl)], broadcast=True, hash=False)
     index: dict[str, int] = {}
+    bounds = {i: (start, stop) for i, start, stop in tasks}
     futures = []
     for i, start, stop in tasks:
         key = f"qsynchro-chunk-{token}-{i:06d}"
@@ -152,6 +159,14 @@ def dask_chunks(
         for fut in as_completed(futures, loop=client.loop):
             try:
                 res = fut.result()
+            except KilledWorker as exc:
+                if on_crash is None:
+                    raise RuntimeError(
+                        f"Dask workers died computing chunk {index[fut.key]}."
+                    ) from exc
+                res = on_crash(
+                    *bounds[index[fut.key]], f"the chunk killed its Dask worker repeatedly ({exc})"
+                )
             except Exception as exc:
                 raise RuntimeError(
                     f"Dask could not compute chunk {index[fut.key]} "

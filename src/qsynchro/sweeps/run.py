@@ -553,7 +553,15 @@ def run_sweep(
     else:
         from qsynchro.sweeps.dask import dask_chunks
 
-        stream = dask_chunks(client, decl, module, tasks, size)
+        shapes = _trailing_shapes(kernel, sweep.measures, settings)
+        stream = dask_chunks(
+            client,
+            decl,
+            module,
+            tasks,
+            size,
+            on_crash=lambda a, b, why: _failed_chunk(b - a, shapes, why),
+        )
     bounds = {i: (a, b) for i, a, b in tasks}
     try:
         for i, res in stream:
