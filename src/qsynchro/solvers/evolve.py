@@ -27,10 +27,12 @@ from qsynchro._checks import check_density_matrix, check_int, check_nonnegative,
 from qsynchro._jax import x64
 from qsynchro.equations.meanfield import (
     MFParams,
+    PackedParams,
     State,
     from_components,
     params_from_model,
     rhs,
+    rhs_packed,
     s_plus,
     to_components,
 )
@@ -69,6 +71,44 @@ def rk4_step(y: State, p: MFParams, h: Any, omega: Any = 0.0) -> State:
     return tm(
         lambda a, b1, b2, b3, b4: a + (h / 6.0) * (b1 + 2.0 * b2 + 2.0 * b3 + b4), y, k1, k2, k3, k4
     )
+
+
+def rk4_step_packed(Y: Any, p: PackedParams, h: Any, omega: Any = 0.0) -> Any:
+    """One RK4 step on the packed real state (8, G, B) of :func:`rhs_packed`."""
+    k1 = rhs_packed(Y, p, omega)
+    k2 = rhs_packed(Y + (0.5 * h) * k1, p, omega)
+    k3 = rhs_packed(Y + (0.5 * h) * k2, p, omega)
+    k4 = rhs_packed(Y + h * k3, p, omega)
+    return Y + (h / 6.0) * (k1 + 2.0 * (k2 + k3) + k4)
+
+
+@jax.jit
+def advance_packed(Y: Any, p: PackedParams, dt: Any, n: Any, omega: Any = 0.0) -> Any:
+    """``n`` (traced, no recompilation) RK4 steps of size ``dt`` on the packed state (8, G, B)."""
+    return jax.lax.fori_loop(0, n, lambda _, z: rk4_step_packed(z, p, dt, omega), Y)
+
+
+@partial(jax.jit, static_argnames=("n_every", "n_samples"))
+def sample_packed(
+    Y: Any, p: PackedParams, dt: Any, omega: Any = 0.0, *, n_every: int, n_samples: int
+) -> tuple[Any, Any, Any]:
+    """Sample <S^+> every ``n_every`` steps, ``n_samples`` times (first after n_every steps).
+
+    Returns:
+        ``(Y_end, s_plus, means)``: final packed state, samples of shape (n_samples, G, B)
+        (complex), and time averages over the samples of ``|c02|, p0, p2``, shape (3, G, B).
+    """
+
+    def body(carry: tuple[Any, Any], _: Any) -> tuple[tuple[Any, Any], Any]:
+        z, acc = carry
+        z = jax.lax.fori_loop(0, n_every, lambda _, u: rk4_step_packed(u, p, dt, omega), z)
+        acc = acc + jnp.stack([jnp.hypot(z[6], z[7]), z[0], z[1]], 0)
+        sp = np.sqrt(2.0) * jax.lax.complex(z[2] + z[4], z[3] + z[5])
+        return (z, acc), sp
+
+    acc0 = jnp.zeros((3, *Y.shape[1:]), dtype=Y.dtype)
+    (Y, acc), sp = jax.lax.scan(body, (Y, acc0), None, length=n_samples)
+    return Y, sp, acc / n_samples
 
 
 def min_eigenvalue(y: State) -> Any:
@@ -159,7 +199,7 @@ def evolve(
     *,
     rho0: Any = None,
     dt: float = 0.01,
-    n_samples: int = 1024,
+    n_samples: int | None = None,
     sample_dt: float | None = None,
     epsilon: float = DEFAULT_EPSILON,
 ) -> Trajectory:
@@ -175,9 +215,10 @@ def evolve(
         rho0: initial state, shape (G, 3, 3) or (*batch, G, 3, 3); default
             :func:`default_initial_state` with ``epsilon``.
         dt: RK4 step.
-        n_samples: number of samples in the window (>= 1).
-        sample_dt: sample spacing, a multiple of ``dt``; default ``t_final / n_samples``
-            rounded down to a multiple of ``dt``.
+        n_samples: number of samples in the window (>= 1); default
+            ``min(1024, t_final / dt + 1)``.
+        sample_dt: sample spacing, a multiple of ``dt``; default ``t_final / (n_samples - 1)``
+            rounded down to a multiple of ``dt`` (the window then covers the whole run).
         epsilon: coherence of the default initial state (ignored if ``rho0`` is given).
 
     Returns:
@@ -185,14 +226,16 @@ def evolve(
     """
     t_final = float(check_positive("t_final", t_final))
     dt = float(check_positive("dt", dt))
-    n_samples = check_int("n_samples", n_samples, minimum=1)
     n_total = round(t_final / dt)
     if abs(n_total * dt - t_final) > 1e-9 * max(1.0, t_final):
         raise ValueError(
             f"Argument `t_final` must be a multiple of `dt` = {dt}, but got {t_final}."
         )
+    if n_samples is None:
+        n_samples = min(1024, n_total + 1)
+    n_samples = check_int("n_samples", n_samples, minimum=1)
     if sample_dt is None:
-        n_every = max(1, n_total // n_samples)
+        n_every = max(1, n_total // max(n_samples - 1, 1))
     else:
         sample_dt = float(check_positive("sample_dt", sample_dt))
         n_every = round(sample_dt / dt)

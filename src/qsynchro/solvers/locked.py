@@ -20,7 +20,6 @@ one eigenvalue is the neutral phase mode (zero), all others must have negative r
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import jax
@@ -66,23 +65,35 @@ def _jac_state(x: Any, om: Any, p: MFParams, G: int) -> Any:
     return jax.jacfwd(lambda u: pack(rhs(unpack(u, G), p, om)))(x)
 
 
-@partial(jax.jit, static_argnames=("n_iter",))
-def _newton(z0: Any, p: MFParams, ref: Any, *, n_iter: int) -> tuple[Any, Any, Any]:
+@jax.jit
+def _F_and_J(z: Any, p: MFParams, ref: Any) -> tuple[Any, Any]:
+    """Residual (B, 8G+1) and its Jacobian (B, 8G+1, 8G+1), batched with vmap."""
     G = p.d.shape[-1]
 
-    def one(z: Any, pp: MFParams, r: Any) -> tuple[Any, Any, Any]:
-        def step(zz: Any, _: Any) -> tuple[Any, Any]:
-            F = _residual(zz, pp, r, G)
-            J = jax.jacfwd(_residual)(zz, pp, r, G)
-            dz = jnp.linalg.solve(J, F)
-            return zz - dz, jnp.max(jnp.abs(F))
+    def one(zz: Any, pp: MFParams, r: Any) -> tuple[Any, Any]:
+        return _residual(zz, pp, r, G), jax.jacfwd(_residual)(zz, pp, r, G)
 
-        z, _ = jax.lax.scan(step, z, None, length=n_iter)
-        F = _residual(z, pp, r, G)
-        Js = _jac_state(z[:-1], z[-1], pp, G)
-        return z, jnp.max(jnp.abs(F)), Js
+    return jax.vmap(one)(z, p, ref)
 
-    return jax.vmap(one)(z0, p, ref)
+
+@jax.jit
+def _J_state(z: Any, p: MFParams) -> Any:
+    G = p.d.shape[-1]
+    return jax.vmap(lambda zz, pp: _jac_state(zz[:-1], zz[-1], pp, G))(z, p)
+
+
+#: batch size of the compiled Newton residual and Jacobian
+NEWTON_BATCH = 256
+
+
+def _batched(fn: Any, z: np.ndarray, p: MFParams, ref: Any) -> tuple[np.ndarray, ...]:
+    """Apply a jitted ``fn(z, p, ref)`` on consecutive pieces of NEWTON_BATCH points."""
+    outs = []
+    for i in range(0, z.shape[0], NEWTON_BATCH):
+        sl = slice(i, i + NEWTON_BATCH)
+        r = fn(jnp.asarray(z[sl]), MFParams(*(x[sl] for x in p)), ref[sl])
+        outs.append([np.asarray(v) for v in r])
+    return tuple(np.concatenate(parts) for parts in zip(*outs))
 
 
 def solve_locked(
@@ -94,7 +105,7 @@ def solve_locked(
         y_guess: state with fields of shape (B, G) (e.g. from a transient integration).
         p: parameters with leading batch axis B.
         omega_guess: frame frequency guesses, shape (B,).
-        n_iter: Newton iterations (fixed; quadratic convergence needs few).
+        n_iter: maximum number of Newton iterations (convergence is quadratic).
         tol: max |F| for a point to count as converged.
 
     Returns:
@@ -112,16 +123,54 @@ def solve_locked(
     yr = rotate(y_guess, jnp.asarray(theta)[:, None])
     x0 = pack(yr)
     z0 = jnp.concatenate([x0, jnp.asarray(omega_guess, dtype=jnp.float64)[:, None]], -1)
-    z, res, Js = _newton(z0, p, jnp.asarray(ref), n_iter=n_iter)
-    z = np.asarray(z)
-    res = np.asarray(res)
-    ev = np.linalg.eigvals(np.asarray(Js))
-    re = np.sort(ev.real, axis=-1)
-    growth = re[:, -2]  # the largest is the neutral phase mode (~0)
-    phase_mode_ok = np.abs(re[:, -1]) < 1e-6
+    refj = np.asarray(ref)
+    p = MFParams(*(np.asarray(x) for x in p))
+    z = np.asarray(z0)
+    n_pts = z.shape[0]
+    # the compiled residual/Jacobian work on pieces of NEWTON_BATCH points (one compilation)
+    pad = (-n_pts) % NEWTON_BATCH
+    if pad:
+        z = np.concatenate([z, np.repeat(z[:1], pad, 0)])
+        refj = np.concatenate([refj, np.repeat(refj[:1], pad)])
+        p = MFParams(*(np.concatenate([x, np.repeat(x[:1], pad, 0)]) for x in p))
+    res = np.full(z.shape[0], np.inf)
+    for _ in range(n_iter):
+        F, J = _batched(_F_and_J, z, p, refj)
+        res = np.max(np.abs(F), axis=-1)
+        good = np.all(np.isfinite(J), axis=(-1, -2)) & np.isfinite(res)
+        if not np.any(good & (res > tol)):
+            break
+        J = np.where(good[:, None, None], J, np.eye(J.shape[-1]))
+        F = np.where(good[:, None], F, 0.0)
+        try:
+            dz = np.linalg.solve(J, F[..., None])[..., 0]
+        except np.linalg.LinAlgError:  # a singular point: solve one by one
+            dz = np.zeros_like(F)
+            for i in range(F.shape[0]):
+                try:
+                    dz[i] = np.linalg.solve(J[i], F[i])
+                except np.linalg.LinAlgError:
+                    dz[i] = np.nan
+        z = np.where((res > tol)[:, None], z - dz, z)
+    F, _ = _batched(_F_and_J, z, p, refj)
+    res = np.max(np.abs(F), axis=-1)
     finite = np.all(np.isfinite(z), -1) & np.isfinite(res)
+    (Js,) = _batched(
+        lambda zz, pp, _r: (_J_state(zz, pp),), np.where(finite[:, None], z, 0.0), p, refj
+    )
+    finite &= np.all(np.isfinite(Js), axis=(-1, -2))
     converged = finite & (res < tol)
+    re = np.zeros((Js.shape[0], Js.shape[-1]))
+    re[:, -1] = np.inf
+    ci = np.nonzero(converged)[0]
+    if ci.size:  # spectra only where Newton converged
+        re[ci] = np.sort(np.linalg.eigvals(Js[ci]).real, axis=-1)
+    growth = np.where(converged, re[:, -2], np.nan)  # the largest is the neutral phase mode
+    phase_mode_ok = np.abs(re[:, -1]) < 1e-6
     stable = converged & phase_mode_ok & (growth < 0)
+    z, res, finite, converged, stable, growth, Js = (
+        x[:n_pts] for x in (z, res, finite, converged, stable, growth, Js)
+    )
     dist = np.max(np.abs(z[:, :-1] - np.asarray(x0)), axis=-1)
     return {
         "state": unpack(jnp.asarray(z[:, :-1]), G),
