@@ -128,7 +128,7 @@ def test_scheduler_without_workers_is_refused_before_computing():
     from qsynchro.sweeps.dask import dask_client
 
     with LocalCluster(
-        n_workers=0, processes=False, dashboard_address=None, silence_logs=logging.ERROR
+        n_workers=0, processes=False, dashboard_address=":0", silence_logs=logging.ERROR
     ) as empty:
         with pytest.raises(ValueError, match=r"has no workers; start them with `dask worker"):
             with dask_client(scheduler=empty.scheduler_address, timeout=0.5):
