@@ -7,6 +7,7 @@ identical (values, status, attributes) to an uninterrupted run.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -64,10 +65,16 @@ def test_resume_loads_finished_chunks_and_recomputes_nothing(tmp_path, monkeypat
 def test_different_declaration_is_refused(tmp_path):
     out = tmp_path / "run"
     run_sweep(sk.toy_sweep(na=3), out, progress=False)
-    with pytest.raises(ValueError, match=r"holds a different sweep declaration; use a new"):
+    with pytest.raises(
+        ValueError,
+        match=r"holds a different sweep declaration \(axis a: 3 values in \[-1, 2\] -> 4 values "
+        r"in \[-1, 2\]\); use a new directory",
+    ):
         run_sweep(sk.toy_sweep(na=4), out, progress=False)
-    with pytest.raises(ValueError, match=r"holds a different sweep declaration"):
+    with pytest.raises(ValueError, match=r"\(settings.fail_above: inf -> 1.0\)"):
         run_sweep(sk.toy_sweep(na=3, fail_above=1.0), out, progress=False)
+    with pytest.raises(ValueError, match=r"\(fixed.c: 0.25 -> 0.5\)"):
+        run_sweep(dataclasses.replace(sk.toy_sweep(na=3), fixed={"c": 0.5}), out, progress=False)
 
 
 def test_stored_chunk_size_wins_on_resume(tmp_path):

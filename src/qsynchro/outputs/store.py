@@ -148,6 +148,36 @@ def check_writable(root: str | Path) -> Path:
     return root
 
 
+def _difference(old: Sweep, new: Sweep) -> str:
+    """Short description of what differs between two declarations (first 3 items)."""
+    a, b = old.to_dict(), new.to_dict()
+    diffs: list[str] = []
+    for key in ("kernel", "measures"):
+        if a[key] != b[key]:
+            diffs.append(f"{key}: {a[key]} -> {b[key]}")
+    axes_a = {x["name"]: x["values"] for x in a["axes"]}
+    axes_b = {x["name"]: x["values"] for x in b["axes"]}
+    if list(axes_a) != list(axes_b):
+        diffs.append(f"axes: {list(axes_a)} -> {list(axes_b)}")
+    else:
+        for name, vals in axes_a.items():
+            if vals != axes_b[name]:
+                diffs.append(
+                    f"axis {name}: {len(vals)} values in [{min(vals):g}, {max(vals):g}] -> "
+                    f"{len(axes_b[name])} values in [{min(axes_b[name]):g}, "
+                    f"{max(axes_b[name]):g}]"
+                )
+    for key in ("fixed", "settings"):
+        da, db = a[key] or {}, b[key] or {}
+        for k in sorted(set(da) | set(db)):
+            if da.get(k) != db.get(k):
+                diffs.append(f"{key}.{k}: {da.get(k)!r} -> {db.get(k)!r}")
+    if not diffs:
+        return "fingerprints differ"
+    more = f", and {len(diffs) - 3} more" if len(diffs) > 3 else ""
+    return "; ".join(diffs[:3]) + more
+
+
 class SweepStore:
     """Per-chunk NetCDF store for a sweep in directory ``root`` (a :class:`ChunkSink`).
 
@@ -168,10 +198,12 @@ class SweepStore:
         meta = self.root / self.META
         if meta.exists():
             old = self.read_meta(self.root)
-            if Sweep.from_dict(old["sweep"]).fingerprint() != sweep.fingerprint():
+            previous = Sweep.from_dict(old["sweep"])
+            if previous.fingerprint() != sweep.fingerprint():
                 raise ValueError(
-                    f"Output directory {str(self.root)!r} holds a different sweep declaration; "
-                    "use a new directory, or delete it to start over."
+                    f"Output directory {str(self.root)!r} holds a different sweep declaration "
+                    f"({_difference(previous, sweep)}); use a new directory, or delete it to "
+                    "start over."
                 )
             self._chunk_size = old.get("chunk_size")
         self.chunk_dir.mkdir(parents=True, exist_ok=True)
