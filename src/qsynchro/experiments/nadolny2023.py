@@ -90,12 +90,19 @@ def _settings_attrs(sweep: Sweep) -> dict[str, Any]:
     d = dataclasses.asdict(st)
     out: dict[str, Any] = {"settings": json.dumps(d, default=float)}
     if {"t_transient", "n_samples", "sample_dt"} <= set(d):
-        t0 = d["t_transient"]
-        t1 = t0 + d["n_samples"] * d["sample_dt"]
+        n, sdt = d["n_samples"], d["sample_dt"]
         out["averaging_window"] = (
-            f"time averages and spectra over t in ({t0:g}, {t1:g}] (1/gamma_minus), "
-            f"{d['n_samples']} samples every {d['sample_dt']:g}; RK4 step {d['dt']:g}; "
-            f"initial state |1><1| plus a coherence epsilon = {d['epsilon']:g}"
+            f"time averages and spectra over the final window of {n} samples every {sdt:g} "
+            f"(length {n * sdt:g}/gamma_minus). The first window starts after t_transient = "
+            f"{d['t_transient']:g}; further windows follow until the per-group order "
+            f"parameters of the two window halves agree (convergence_rtol = "
+            f"{d.get('convergence_rtol', float('nan')):g}) or t_max = "
+            f"{d.get('t_max', float('nan')):g} is reached (status 'not converged'); the "
+            "per-point end time is in t_integrated. Points where |1><1| is stable are exactly "
+            "0 without integration (method 0); phase-locked points are finished by Newton in "
+            "the co-rotating frame (method 1, exact window). RK4 step "
+            f"{d.get('dt', float('nan')):g}; initial state |1><1| plus a coherence epsilon = "
+            f"{d.get('epsilon', float('nan')):g}."
         )
     return out
 
@@ -295,6 +302,9 @@ def fig2(out: Path, *, quick: bool = False, progress: bool = True) -> list[Path]
         "default initial state, gamma_+ = gamma_-/2, K = 0",
         **common,
         parameters=_fixed_json(sw["fig2a"].fixed),
+        time_axis="time since t = 0 (default initial state): one window, no transient, no "
+        "locked shortcut, t_max = window length; status 'not converged' only says that "
+        "<S^+> still changes within the window, as it should while it grows",
     )
     files.append(_write(a, out, "fig2a"))
 

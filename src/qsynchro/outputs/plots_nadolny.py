@@ -121,7 +121,7 @@ def plot_fig2(a: xr.Dataset, b: xr.Dataset, c: xr.Dataset, d: xr.Dataset, path: 
     _label(ax, "(b)")
 
     ax = axs[1, 0]
-    m = _mesh(ax, c["order_parameter"], "gamma_ratio", "V", cmap="gray", vmin=0)
+    m = _mesh(ax, c["order_parameter"], "gamma_ratio", "V", cmap="gray_r", vmin=0)
     fig.colorbar(m, ax=ax, label=r"$|\langle S^+\rangle|_t$")
     if "critical_coupling_line" in c:
         lines = c["critical_coupling_line"]
