@@ -27,7 +27,8 @@ Kernel contract
   ``STATUS_NOT_CONVERGED``) and a reason, and its values are NaN.
 * optional ``bytes_per_point(measures, settings) -> int``: peak memory one point
   needs inside ``__call__`` (all intermediates). The engine uses it to size
-  chunks to the device memory; without it a conservative default is assumed.
+  chunks to the device memory (a ``settings.bytes_per_point()`` method is also
+  accepted); without either a conservative default (256 KiB) is assumed.
 
 What the engine guarantees around a kernel call (so kernels stay simple):
 

@@ -217,7 +217,13 @@ def choose_chunk_size(
     gpu = all(d.get("platform", "cpu") != "cpu" for d in devs)
     memory = min(int(d.get("memory", _host_memory())) for d in devs)
     bpp_fn = getattr(kernel, "bytes_per_point", None)
-    bpp = int(bpp_fn(sweep.measures, settings)) if callable(bpp_fn) else DEFAULT_BYTES_PER_POINT
+    settings_fn = getattr(settings, "bytes_per_point", None)
+    if callable(bpp_fn):
+        bpp = int(bpp_fn(sweep.measures, settings))
+    elif callable(settings_fn):  # also accepted: a method of the settings object
+        bpp = int(settings_fn())
+    else:
+        bpp = DEFAULT_BYTES_PER_POINT
     bpp = max(bpp, 1)
     mem_cap = max(1, int((0.5 if gpu else 0.25) * memory) // bpp)
     hard_cap, floor = (65536, 1024) if gpu else (4096, 64)
