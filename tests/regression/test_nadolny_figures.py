@@ -229,3 +229,70 @@ def test_fig4_blockade_wedge(quick):
     ds = read_dataset(quick / "nadolny2023-fig4b.nc")
     assert float(ds["order_parameter"].sel(delta=0.0, K=4.0)) == 0.0
     assert float(ds["order_parameter"].sel(delta=0.0, K=-4.0)) > 0.05
+
+
+def test_plots_on_synthetic_datasets(tmp_path):
+    """The plotting functions only need the documented names; PNGs are written atomically
+    (no temporary file left behind) with the usual permissions."""
+    from qsynchro.outputs.plots_nadolny import plot_fig2, plot_fig3, plot_fig4
+
+    rng = np.random.default_rng(0)
+    t = np.linspace(0.2, 10, 50)
+    a = xr.Dataset(
+        {"S_plus_A": (("V", "time"), np.outer([0, 0.1], np.exp(1j * t)))},
+        coords={"V": [0.25, 1.0], "time": t},
+        attrs={"critical_coupling_V_c": 0.53},
+    )
+    V = np.linspace(0, 2, 5)
+    b = xr.Dataset({"order_parameter": ("V", np.maximum(V - 0.5, 0))}, coords={"V": V})
+    r = np.linspace(0.25, 2.5, 4)
+    c = xr.Dataset(
+        {
+            "order_parameter": (("V", "gamma_ratio"), rng.random((5, 4))),
+            "critical_coupling_line": (
+                ("K_relative", "gamma_ratio"),
+                [[0.2, 0.5, 0.6, 0.6], [0.3, 0.9, np.inf, 1.5], [0.4, 1.2, np.inf, 2.0]],
+            ),
+        },
+        coords={"V": V, "gamma_ratio": r, "K_relative": [-0.1, 0.0, 0.1]},
+    )
+    phi = np.linspace(-np.pi / 2, 1.5 * np.pi, 9)
+    d = xr.Dataset(
+        {"phase_distribution": (("K", "phi"), rng.random((3, 9)))},
+        coords={"K": [-0.2, 0.0, 0.2], "phi": phi, "K_relative": ("K", [-0.1, 0.0, 0.1])},
+    )
+    delta, om = np.linspace(-1, 1, 5), np.linspace(-3, 3, 7)
+    ab = xr.Dataset(
+        {f"spectrum_{g}": (("delta", "omega"), rng.random((5, 7))) for g in "AB"},
+        coords={"delta": delta, "omega": om},
+    )
+    c3 = xr.Dataset(
+        {k: ("delta", rng.random(5)) for k in ("omega_A", "omega_B", "frequency_difference")},
+        coords={"delta": delta},
+    )
+    d3 = xr.Dataset(
+        {"frequency_difference": (("delta", "V_AB"), rng.random((5, 3)))},
+        coords={"delta": delta, "V_AB": [0, 1, 2]},
+        attrs={"V": 1.0},
+    )
+    K = np.linspace(-4, 4, 6)
+    f4 = xr.Dataset(
+        {
+            "frequency_difference": (("delta", "K"), rng.normal(size=(5, 6))),
+            "order_parameter": (("delta", "K"), rng.random((5, 6)) * (K > 0)),
+            "relative_phase": (("delta", "K"), rng.uniform(-3, 3, (5, 6))),
+            "classification": (("delta", "K"), rng.integers(0, 3, (5, 6))),
+        },
+        coords={"delta": delta, "K": K},
+    )
+    paths = [
+        plot_fig2(a, b, c, d, tmp_path / "f2.png"),
+        plot_fig3(ab, c3, d3, tmp_path / "f3.png"),
+        plot_fig4(f4, tmp_path / "f4.png"),
+    ]
+    umask = os.umask(0)
+    os.umask(umask)
+    for p in paths:
+        assert p.read_bytes()[:4] == b"\x89PNG"
+        assert p.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's 0600
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["f2.png", "f3.png", "f4.png"]
