@@ -139,3 +139,23 @@ def test_inputs_numpy_jax_qutip_agree() -> None:
         r = s_max(x)
         assert r.value == pytest.approx(ref.value, rel=1e-12)
         assert r.upper_bound == pytest.approx(ref.upper_bound, rel=1e-12)
+
+
+def test_sdp_interior_point_is_primal_dual_consistent() -> None:
+    """The HRVW interior point reaches the SDP value: tr(C X) = sum(y), X feasible."""
+    from qsynchro.measures.smax import _sdp_ipm
+
+    rng = np.random.default_rng(8)
+    for D, rank in ((6, 3), (12, 3), (20, 2)):
+        rho = random_rho(D, rng, rank)
+        C = rho - np.diag(np.diag(rho))
+        y, X = _sdp_ipm(C)
+        np.testing.assert_allclose(np.real(np.diag(X)), 1.0, atol=1e-9)
+        assert np.linalg.eigvalsh(X)[0] >= -1e-9
+        assert np.linalg.eigvalsh(np.diag(y) - C)[0] >= -1e-9
+        primal = float(np.real(np.trace(C @ X)))
+        assert primal == pytest.approx(float(np.sum(y)), rel=1e-8)
+        res = s_max(rho)
+        # the certified upper bound is the SDP value (or better, after branch and bound)
+        assert res.scaled_upper_bound * 8 <= float(np.sum(y)) * (1 + 1e-8)
+        assert res.scaled * 8 <= primal * (1 + 1e-12)
