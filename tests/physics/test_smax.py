@@ -158,4 +158,4 @@ def test_sdp_interior_point_is_primal_dual_consistent() -> None:
         res = s_max(rho)
         # the certified upper bound is the SDP value (or better, after branch and bound)
         assert res.scaled_upper_bound * 8 <= float(np.sum(y)) * (1 + 1e-8)
-        assert res.scaled * 8 <= primal * (1 + 1e-12)
+        assert res.scaled * 8 <= primal * (1 + 1e-8)  # IPM stops at a relative gap 1e-11
