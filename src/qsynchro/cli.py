@@ -17,6 +17,7 @@ import argparse
 import math
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 
 class _Parser(argparse.ArgumentParser):
@@ -157,11 +158,39 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _terminate_like_ctrl_c() -> tuple[bool, Any]:
+    """SIGTERM (``kill``, a batch scheduler's time limit) cleans up like Ctrl-C: a local
+    Dask cluster is closed and finished chunks are kept. Returns (installed, previous)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return False, None
+    previous = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    return True, signal.SIG_DFL if previous is None else previous
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     import jax
 
     jax.config.update("jax_enable_x64", True)  # the CLI, not the library, sets this
+    installed, previous = _terminate_like_ctrl_c()
+    try:
+        return _dispatch(args)
+    finally:
+        if installed:
+            import signal
+
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         if args.command == "list":
             return _cmd_list()

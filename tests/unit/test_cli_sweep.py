@@ -205,9 +205,10 @@ raise SystemExit(main(["sweep", {toml!r}, "--out", {out!r}, "--no-progress"]))
 """
 
 
-def test_ctrl_c_keeps_finished_chunks_and_rerun_resumes(tmp_path):
-    """SIGINT (Ctrl-C) after >= 2 stored chunks: exit 130 with a one-line hint; the rerun
-    finishes the sweep with the same values as an uninterrupted run."""
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_ctrl_c_keeps_finished_chunks_and_rerun_resumes(tmp_path, signame):
+    """SIGINT (Ctrl-C) or SIGTERM after >= 2 stored chunks: exit 130 with a one-line hint;
+    the rerun finishes the sweep with the same values as an uninterrupted run."""
     import os
     import signal
     import subprocess
@@ -230,7 +231,7 @@ def test_ctrl_c_keeps_finished_chunks_and_rerun_resumes(tmp_path):
     while len(list((out / "chunks").glob("chunk-*.nc"))) < 2:
         assert proc.poll() is None and time.monotonic() < deadline
         time.sleep(0.02)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(getattr(signal, signame))
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert err.strip() == "qsynchro: interrupted; finished chunks are kept, rerun to resume."
