@@ -31,10 +31,14 @@ from qsynchro.equations.meanfield import MFParams, State, rhs
 __all__ = ["pack", "rotate", "solve_locked", "unpack"]
 
 
+def _xp(x: Any) -> Any:
+    return np if isinstance(x, np.ndarray) else jnp
+
+
 def pack(y: State) -> Any:
-    """State (fields (..., G)) -> real vector (..., 8G)."""
+    """State (fields (..., G)) -> real vector (..., 8G) (NumPy in, NumPy out)."""
     parts = [y.p0, y.p2, y.c01.real, y.c01.imag, y.c12.real, y.c12.imag, y.c02.real, y.c02.imag]
-    return jnp.concatenate(parts, axis=-1)
+    return _xp(y.c01).concatenate(parts, axis=-1)
 
 
 def unpack(x: Any, G: int) -> State:
@@ -49,7 +53,7 @@ def rotate(y: State, theta: Any) -> State:
 
     c01, c12 -> e^{i theta} c01, c12; c02 -> e^{2 i theta} c02.
     """
-    e = jnp.exp(1j * theta)
+    e = _xp(y.c01).exp(1j * theta)
     return State(y.p0, y.p1, y.p2, y.c01 * e, y.c12 * e, y.c02 * e * e)
 
 
@@ -117,12 +121,13 @@ def solve_locked(
         max-abs distance between the phase-aligned guess and the solution.
     """
     G = p.d.shape[-1]
-    s = np.asarray(y_guess.c01 + y_guess.c12)
+    y_guess = State(*(np.asarray(x) for x in y_guess))
+    s = y_guess.c01 + y_guess.c12
     ref = np.argmax(np.abs(s), axis=-1)
     theta = -np.angle(s[np.arange(s.shape[0]), ref])
-    yr = rotate(y_guess, jnp.asarray(theta)[:, None])
+    yr = rotate(y_guess, theta[:, None])
     x0 = pack(yr)
-    z0 = jnp.concatenate([x0, jnp.asarray(omega_guess, dtype=jnp.float64)[:, None]], -1)
+    z0 = np.concatenate([x0, np.asarray(omega_guess, dtype=np.float64)[:, None]], -1)
     refj = np.asarray(ref)
     p = MFParams(*(np.asarray(x) for x in p))
     z = np.asarray(z0)
@@ -173,7 +178,7 @@ def solve_locked(
     )
     dist = np.max(np.abs(z[:, :-1] - np.asarray(x0)), axis=-1)
     return {
-        "state": unpack(jnp.asarray(z[:, :-1]), G),
+        "state": unpack(z[:, :-1], G),
         "omega": z[:, -1],
         "theta": theta,
         "converged": converged,

@@ -61,7 +61,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,6 +132,7 @@ class NetworkSettings:
         lock_detect_tol: max distance (max-abs over the state components, after phase
             alignment) between the current state and the Newton fixed point for the point
             to be accepted as locked.
+        threads: threads that integrate pieces of a chunk concurrently (0: one per CPU core).
     """
 
     dt: float = 0.2
@@ -146,6 +149,7 @@ class NetworkSettings:
     locked_shortcut: bool = True
     newton_tol: float = 1e-10
     lock_detect_tol: float = 1e-2
+    threads: int = 0
 
     def __post_init__(self) -> None:
         check_positive("dt", self.dt)
@@ -161,6 +165,7 @@ class NetworkSettings:
         check_nonnegative("convergence_atol", self.convergence_atol)
         check_positive("newton_tol", self.newton_tol)
         check_positive("lock_detect_tol", self.lock_detect_tol)
+        check_int("threads", self.threads, minimum=0)
         if self.epsilon > 0.5:
             raise ValueError(f"Argument `epsilon` must be at most 0.5, but got {self.epsilon}.")
         if self.lock_threshold > 1:
@@ -316,8 +321,8 @@ def _try_locked(Y: np.ndarray, pp: PackedParams, st: NetworkSettings) -> tuple[n
     c = np.nonzero(cand)[0]
     if c.size == 0:
         return ok, a, om, acc
-    yc = State(*(jnp.asarray(x[c]) for x in y))
-    pc = MFParams(*(jnp.asarray(x[c]) for x in pn))
+    yc = State(*(x[c] for x in y))
+    pc = MFParams(*(x[c] for x in pn))
     sol = solve_locked(yc, pc, om0[c], tol=st.newton_tol)
     ok[c] = sol["stable"] & (sol["distance"] < st.lock_detect_tol)
     fp = sol["state"]
@@ -379,74 +384,83 @@ def _integrate_unstable(
     cand = np.ones(idx.size, dtype=bool)  # Newton candidates
     t = 0.0
     first = True
-    while active.size:
-        t_stage = t + (n_tr * st.dt if first else 0.0)
+
+    def piece(
+        act: np.ndarray, Yp: np.ndarray, cp: np.ndarray, size: int, t_stage: float, first: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+        """Advance / Newton / window for one padded piece; returns what stays active."""
+        count = act.size
+        pad = size - count
+        sel = np.concatenate([act, np.full(pad, act[0])])
+        pp = PackedParams(
+            p_np.d[:, sel], p_np.K[sel], p_np.C[:, :, sel], p_np.gp[sel], p_np.gm[sel]
+        )
+        pp = PackedParams(*(jnp.asarray(x) for x in pp))
+        Yb = jnp.asarray(np.concatenate([Yp, np.repeat(Yp[:, :, :1], pad, 2)], 2))
+        if first:
+            Yb = advance_packed(Yb, pp, dt, n_tr)
+        resolved = np.zeros(size, dtype=bool)
+        resolved[count:] = True
+        if st.locked_shortcut and np.any(cp):
+            ok, amp_l, om_l, acc_l = _try_locked(Yb, pp, st)
+            ok[count:] = False
+            ok[:count] &= cp
+            gi = idx[act[ok[:count]]]
+            wf = omega_f[act[ok[:count]]]
+            out["amp"][gi] = amp_l[ok] * np.exp(1j * wf * t_stage)[:, None]
+            out["omega"][gi] = om_l[ok] + wf
+            out["acc"][:, gi] = acc_l[:, ok]
+            out["method"][gi] = METHOD_LOCKED
+            out["t_int"][gi] = t_stage
+            out["residual"][gi] = 0.0
+            resolved |= ok
         sampled = False
-        keep_all = []
-        cand_all = []
-        Y_next = []
-        pos = 0
-        for count, size in _pieces(active.size):
-            act = active[pos : pos + count]
-            Yp = Y[:, :, pos : pos + count]
-            pos += count
-            pad = size - count
-            sel = np.concatenate([act, np.full(pad, act[0])])
-            pp = PackedParams(
-                p_np.d[:, sel], p_np.K[sel], p_np.C[:, :, sel], p_np.gp[sel], p_np.gm[sel]
-            )
-            pp = PackedParams(*(jnp.asarray(x) for x in pp))
-            Yb = jnp.asarray(np.concatenate([Yp, np.repeat(Yp[:, :, :1], pad, 2)], 2))
-            if first:
-                Yb = advance_packed(Yb, pp, dt, n_tr)
-            resolved = np.zeros(size, dtype=bool)
-            resolved[count:] = True
-            if st.locked_shortcut and np.any(cand[pos - count : pos]):
-                ok, amp_l, om_l, acc_l = _try_locked(Yb, pp, st)
-                ok[count:] = False
-                ok[:count] &= cand[pos - count : pos]
-                gi = idx[act[ok[:count]]]
-                wf = omega_f[act[ok[:count]]]
-                out["amp"][gi] = amp_l[ok] * np.exp(1j * wf * t_stage)[:, None]
-                out["omega"][gi] = om_l[ok] + wf
-                out["acc"][:, gi] = acc_l[:, ok]
-                out["method"][gi] = METHOD_LOCKED
-                out["t_int"][gi] = t_stage
-                out["residual"][gi] = 0.0
-                resolved |= ok
-            if not np.all(resolved):
-                Yb, sp_w, acc_w = sample_packed(Yb, pp, dt, n_every=n_every, n_samples=st.n_samples)
-                sampled = True
-                sp_w = np.array(np.transpose(np.asarray(sp_w), (2, 1, 0)))  # (size, 2, n)
-                tk = t_stage + st.times()
-                sp_w[:count] *= np.exp(1j * omega_f[act][:, None, None] * tk)
-                acc_w = np.transpose(np.asarray(acc_w), (0, 2, 1))  # (3, size, 2)
-                res = _half_residual(sp_w, st)
-                finite = np.all(np.isfinite(sp_w), axis=(1, 2))
-                conv = (res <= st.convergence_rtol) | ~finite
-                last = t_stage + 2 * W > st.t_max + 1e-9
-                take = ~resolved & (conv | last)
-                gi = idx[act[take[:count]]]
-                out["sp"][gi] = sp_w[take]
-                out["acc"][:, gi] = acc_w[:, take]
-                out["method"][gi] = METHOD_INTEGRATED
-                out["t_int"][gi] = t_stage + W
-                out["residual"][gi] = res[take]
-                resolved |= take
-                # Newton again next stage only where the groups look phase-locked
-                pcw = np.nan_to_num(phase_coherence(sp_w[:, 0], sp_w[:, 1]), nan=0.0)
-                cand_w = (pcw >= st.lock_threshold)[:count]
-            else:
-                cand_w = np.ones(count, dtype=bool)
-            keep = ~resolved[:count]
-            keep_all.append(act[keep])
-            cand_all.append(cand_w[keep])
-            Y_next.append(np.asarray(Yb)[:, :, :count][:, :, keep])
-        first = False
-        t = t_stage + (W if sampled else 0.0)
-        active = np.concatenate(keep_all)
-        cand = np.concatenate(cand_all)
-        Y = np.concatenate(Y_next, 2) if active.size else Y[:, :, :0]
+        if not np.all(resolved):
+            Yb, sp_w, acc_w = sample_packed(Yb, pp, dt, n_every=n_every, n_samples=st.n_samples)
+            sampled = True
+            sp_w = np.array(np.transpose(np.asarray(sp_w), (2, 1, 0)))  # (size, 2, n)
+            tk = t_stage + st.times()
+            sp_w[:count] *= np.exp(1j * omega_f[act][:, None, None] * tk)
+            acc_w = np.transpose(np.asarray(acc_w), (0, 2, 1))  # (3, size, 2)
+            res = _half_residual(sp_w, st)
+            finite = np.all(np.isfinite(sp_w), axis=(1, 2))
+            conv = (res <= st.convergence_rtol) | ~finite
+            last = t_stage + 2 * W > st.t_max + 1e-9
+            take = ~resolved & (conv | last)
+            gi = idx[act[take[:count]]]
+            out["sp"][gi] = sp_w[take]
+            out["acc"][:, gi] = acc_w[:, take]
+            out["method"][gi] = METHOD_INTEGRATED
+            out["t_int"][gi] = t_stage + W
+            out["residual"][gi] = res[take]
+            resolved |= take
+            # Newton again next stage only where the groups look phase-locked
+            pcw = np.nan_to_num(phase_coherence(sp_w[:, 0], sp_w[:, 1]), nan=0.0)
+            cand_w = (pcw >= st.lock_threshold)[:count]
+        else:
+            cand_w = np.ones(count, dtype=bool)
+        keep = ~resolved[:count]
+        return act[keep], cand_w[keep], np.asarray(Yb)[:, :, :count][:, :, keep], sampled
+
+    # pieces of a stage run concurrently: XLA and NumPy release the GIL
+    workers = max(1, min(os.cpu_count() or 1, st.threads or (os.cpu_count() or 1)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        while active.size:
+            t_stage = t + (st.t_transient if first else 0.0)
+            jobs = []
+            pos = 0
+            for count, size in _pieces(active.size):
+                sl = slice(pos, pos + count)
+                jobs.append(
+                    pool.submit(piece, active[sl], Y[:, :, sl], cand[sl], size, t_stage, first)
+                )
+                pos += count
+            results = [j.result() for j in jobs]
+            first = False
+            t = t_stage + (W if any(r[3] for r in results) else 0.0)
+            active = np.concatenate([r[0] for r in results])
+            cand = np.concatenate([r[1] for r in results])
+            Y = np.concatenate([r[2] for r in results], 2)
 
 
 def _params(params: Mapping[str, np.ndarray]) -> Network:
