@@ -8,8 +8,10 @@ Plain arrays in, plain arrays out. Conventions (also in ``docs/meanfield.md``):
   parameters; it vanishes only when no group is synchronized (Fig. 4(b) caption: black
   where "synchronization is absent").
 * ``global_order_parameter``: time average of :math:`|\sum_\sigma\langle S^+\rangle_\sigma/G|`.
-* ``relative_phase``: :math:`\arg\langle S^+\rangle_A - \arg\langle S^+\rangle_B` at the last
-  sample ("long-time limit", Fig. 4(c)), wrapped to (-pi, pi]; meaningful only when locked.
+* ``relative_phase``: :math:`\arg \overline{\langle S^+\rangle_A\langle S^+\rangle_B^*}` (window
+  average): :math:`\arg\langle S^+\rangle_A - \arg\langle S^+\rangle_B` for a locked state
+  (Fig. 4(c)) and its mean value for a phase-locked state whose relative phase oscillates;
+  in (-pi, pi]; meaningful only when locked.
 * ``classify``: 0 unsynchronized (every group's order parameter below ``amplitude_threshold``),
   2 fully synchronized (all groups above the threshold and phase-locked: the phase coherence
   :math:`|\langle e^{i(\phi_A-\phi_B)}\rangle_t|` of every pair at least ``lock_threshold``),
@@ -57,10 +59,8 @@ def global_order_parameter(s_plus: Any) -> np.ndarray:
 
 
 def relative_phase(s_a: Any, s_b: Any) -> np.ndarray:
-    """arg<S^+>_A - arg<S^+>_B at the last sample, in (-pi, pi]; (..., n) -> (...)."""
-    a = np.asarray(s_a)[..., -1]
-    b = np.asarray(s_b)[..., -1]
-    return np.angle(a * np.conj(b))
+    """arg of the time average of <S^+>_A conj(<S^+>_B), in (-pi, pi]; (..., n) -> (...)."""
+    return np.angle(np.mean(np.asarray(s_a) * np.conj(np.asarray(s_b)), axis=-1))
 
 
 def phase_coherence(s_a: Any, s_b: Any) -> np.ndarray:

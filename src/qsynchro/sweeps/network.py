@@ -35,8 +35,9 @@ Measures (all from the window): ``order_parameter`` (mean over groups of the tim
 (dominant frequency of the Hann-windowed spectrum with sub-bin refinement; **0.0** for a
 group whose order parameter is below ``amplitude_threshold``: mask with ``classification``
 or the order parameters, NaN is reserved for failed points), ``frequency_difference`` =
-omega_A - omega_B, ``relative_phase`` (arg<S^+>_A - arg<S^+>_B at the last sample, in
-(-pi, pi]; 0.0 unless both groups are synchronized; arbitrary when only partially
+omega_A - omega_B, ``relative_phase`` (arg of the window average of <S^+>_A <S^+>_B^*, i.e.
+arg<S^+>_A - arg<S^+>_B for a locked state and its mean for a phase-locked but modulated
+one; in (-pi, pi]; 0.0 unless both groups are synchronized; arbitrary when only partially
 synchronized), ``classification`` (0 unsynchronized, 1 partial, 2 full; see
 :func:`qsynchro.measures.order.classify`), ``coherence_02_A``, ``population_0_A``,
 ``population_2_A`` (and ``_B``; time averages over the window), ``critical_coupling``
@@ -568,7 +569,8 @@ def _measure(
     glob[I] = global_order_parameter(spI)
     omega, PI = _spectrum(spI, st.sample_dt)
     w[I] = np.nan_to_num(dominant_frequency(omega, PI))
-    last[I] = spI[:, :, -1]
+    last[I, 0] = np.mean(spI[:, 0] * np.conj(spI[:, 1]), axis=-1)
+    last[I, 1] = 1.0
     cls[I] = classify(spI, amplitude_threshold=thr, lock_threshold=st.lock_threshold)
     pc[I] = np.nan_to_num(phase_coherence(spI[:, 0], spI[:, 1]), nan=0.0)
     # locked points: exact, <S^+>_sigma(t) = amp_sigma exp(i omega t)
@@ -576,7 +578,8 @@ def _measure(
     op[L] = np.abs(aL)
     glob[L] = np.abs(aL.sum(-1)) / 2.0
     w[L] = np.nan_to_num(om_l[L])[:, None]
-    last[L] = aL
+    last[L, 0] = aL[:, 0] * np.conj(aL[:, 1])
+    last[L, 1] = 1.0
     syncL = op[L] >= thr
     cls[L] = np.where(np.all(syncL, -1), 2, np.where(np.any(syncL, -1), 1, 0))
     pc[L] = 1.0
