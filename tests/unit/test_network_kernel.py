@@ -87,3 +87,36 @@ def test_locked_shortcut_matches_integration():
     np.testing.assert_allclose(fast.values["frequency_difference"][:2], 0.0, atol=1e-9)
     # frequency resolution 2 pi / 102.4 = 0.06; sub-bin refinement is far better than a bin
     assert abs(fast.values["frequency_difference"][2] - 4.0) < 0.15
+
+
+def test_stable_shortcut_off_gives_the_decaying_trajectory():
+    """Below V_c (single group, V = 0.25 < V_c = 0.53) the amplitude decays; with
+    stable_shortcut=False the kernel integrates it from t = 0 (Fig. 2(a) use) instead of
+    returning exact zeros."""
+    k = get_kernel("network")
+    p = _params(1, V=[0.25], V_AB=[0.0])
+    st = NetworkSettings(
+        t_transient=0.0,
+        n_samples=100,
+        sample_dt=0.2,
+        t_max=20.0,
+        locked_shortcut=False,
+        stable_shortcut=False,
+    )
+    r = k(p, ("S_plus_A",), st)
+    a = np.abs(r.values["S_plus_A"][0])
+    assert a[0] > 1e-3 and a[-1] < a[0] and np.all(np.diff(a) < 0)
+    r0 = k(p, ("S_plus_A",), NetworkSettings(t_transient=0.0, n_samples=100, t_max=20.0))
+    assert np.all(r0.values["S_plus_A"] == 0)
+
+
+def test_not_converged_status_keeps_values():
+    """A window too short to converge at t_max is flagged, with a reason, not NaN."""
+    k = get_kernel("network")
+    st = NetworkSettings(
+        t_transient=0.0, n_samples=16, sample_dt=0.2, t_max=3.2, locked_shortcut=False
+    )
+    r = k(_params(1), ("order_parameter",), st)
+    assert r.status[0] == 1
+    assert "between window halves" in r.reason[0]
+    assert np.isfinite(r.values["order_parameter"][0])

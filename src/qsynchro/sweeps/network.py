@@ -7,8 +7,9 @@ group of the paper (Fig. 2) is ``V_AB = 0, delta = 0`` (then A and B are identic
 Protocol per point (documented choice; the paper does not state its windows):
 
 1. Linear stability of :math:`|1\rangle\langle1|` (closed-form Jacobian block,
-   :mod:`qsynchro.solvers.stability`). If the largest growth rate is below
-   ``-settings.stability_margin`` the trajectory from the default initial state
+   :mod:`qsynchro.solvers.stability`). With ``stable_shortcut`` (default), if the largest
+   growth rate is below ``-settings.stability_margin`` the trajectory from the default
+   initial state
    (:math:`|1\rangle\langle1|` plus a coherence of ``epsilon`` = 1e-2) decays back to it:
    the point is unsynchronized, nothing is integrated, every amplitude is exactly 0.
 2. Otherwise Eq. 2 is integrated (fixed-step RK4, ``dt``, packed real elementwise form) for
@@ -52,6 +53,14 @@ between the two halves of the last window; 0 for stable and locked points),
 
 The ``time`` coordinate of ``S_plus_A``/``_B`` is the time since the start of the point's
 final window (``sample_dt * (1 .. n_samples)``); the absolute start differs between points.
+
+Changes after the first commit (d8c94eb): settings ``convergence_tol``/``max_extensions``
+became ``convergence_rtol``/``convergence_atol``/``t_max`` (repeated windows); default
+``dt`` 0.02 -> 0.2 (rotating frame, automatic reduction), ``t_transient`` 1000 -> 200;
+``omega_A``/``omega_B``/``relative_phase`` are 0.0 (not NaN) for unsynchronized groups;
+``relative_phase`` is the arg of the window-averaged <S^+>_A <S^+>_B^*; the ``time``
+coordinate is the time since the start of the final window; new setting
+``stable_shortcut``.
 
 Status: ``not converged`` when the window halves still differ at ``t_max`` (values are kept,
 not NaN, so figures show them; the reason says by how much); ``failed`` (values NaN) when
@@ -129,6 +138,9 @@ class NetworkSettings:
             two halves of a window.
         convergence_atol: absolute floor of that criterion.
         locked_shortcut: finish phase-locked points by Newton in the rotating frame.
+        stable_shortcut: skip the integration where |1><1| is linearly stable (amplitudes
+            exactly 0). Set False to get the actual decaying trajectory, e.g. for
+            ``S_plus_A`` below V_c (Fig. 2(a)).
         newton_tol: residual tolerance of the Newton solve.
         lock_detect_tol: max distance (max-abs over the state components, after phase
             alignment) between the current state and the Newton fixed point for the point
@@ -148,6 +160,7 @@ class NetworkSettings:
     convergence_rtol: float = 1e-2
     convergence_atol: float = 1e-6
     locked_shortcut: bool = True
+    stable_shortcut: bool = True
     newton_tol: float = 1e-10
     lock_detect_tol: float = 1e-2
     threads: int = 0
@@ -173,10 +186,11 @@ class NetworkSettings:
             raise ValueError(
                 f"Argument `lock_threshold` must be at most 1, but got {self.lock_threshold}."
             )
-        if not isinstance(self.locked_shortcut, (bool, np.bool_)):
-            raise TypeError(
-                f"Argument `locked_shortcut` must be a bool, but got {self.locked_shortcut!r}."
-            )
+        for name in ("locked_shortcut", "stable_shortcut"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise TypeError(
+                    f"Argument `{name}` must be a bool, but got {getattr(self, name)!r}."
+                )
         for name, val, unit, uname in (
             ("sample_dt", self.sample_dt, self.dt, "dt"),
             ("t_transient", self.t_transient, self.sample_dt, "sample_dt"),
@@ -521,6 +535,8 @@ def _run(
     B = model.batch_shape[0]
     growth = max_growth_rate(model)
     stable = growth < -st.stability_margin
+    if not st.stable_shortcut:
+        stable[:] = False
     out = {
         "sp": np.zeros((B, 2, st.n_samples), dtype=np.complex128),
         "acc": np.zeros((3, B, 2)),
