@@ -108,6 +108,7 @@ def finite_size(out: Path, *, quick: bool = False, progress: bool = True) -> lis
         n_trace, n_spec = [4, 8, 12, 16], [2, 4, 6, 8]
         times = np.linspace(0.0, 20.0, 161)
         omegas = np.linspace(-1.5, 1.0, 201)
+    n_large = [100] if quick else [50, 200, 1000]
     V_c = _critical_coupling()
     mf = _meanfield(times)
 
@@ -116,11 +117,13 @@ def finite_size(out: Path, *, quick: bool = False, progress: bool = True) -> lis
         + [("cumulant", n) for n in n_cum]
         + [("trace", n) for n in n_trace]
         + [("spectrum", n) for n in n_spec]
+        + [("large", n) for n in n_large]
     )
     ex: dict[str, list[Any]] = {"lam": [], "lam_below": [], "pops": [], "spsm": []}
     cu: dict[str, list[Any]] = {"lam": [], "pops": [], "spsm": []}
     tr: dict[str, list[Any]] = {"exact": [], "cumulant": [], "pops": []}
     spectra: list[np.ndarray] = []
+    large: list[np.ndarray] = []
     bar = tqdm(jobs, desc=PREFIX, unit="N", disable=not progress)
     for kind, N in bar:
         bar.set_postfix_str(f"{kind} N={N}")
@@ -144,8 +147,10 @@ def finite_size(out: Path, *, quick: bool = False, progress: bool = True) -> lis
             tr["exact"].append(e["s_plus"][:, 0])
             tr["cumulant"].append(k["s_plus"][:, 0])
             tr["pops"].append(e["populations"][:, 0])
-        else:
+        elif kind == "spectrum":
             spectra.append(F.exact_spectrum(ens, omegas))
+        else:
+            large.append(F.cumulant_evolve(ens, mf["rho"], times)["s_plus"][:, 0])
     bar.close()
 
     lam = np.array(ex["lam"])
@@ -219,10 +224,20 @@ def finite_size(out: Path, *, quick: bool = False, progress: bool = True) -> lis
             "s_plus_exact": (("N", "time"), np.array(tr["exact"])),
             "s_plus_cumulant": (("N", "time"), np.array(tr["cumulant"])),
             "s_plus_meanfield": ("time", mf["s_plus"]),
+            "s_plus_cumulant_large": (
+                ("N_large", "time"),
+                np.array(large),
+                {"long_name": "<S^+>/N, second-order cumulants, large N"},
+            ),
             "populations_exact": (("N", "time", "level"), np.array(tr["pops"])),
             "populations_meanfield": (("time", "level"), mf["populations"]),
         },
-        coords={"N": np.array(n_trace), "time": times, "level": level},
+        coords={
+            "N": np.array(n_trace),
+            "N_large": np.array(n_large),
+            "time": times,
+            "level": level,
+        },
         attrs=_attrs(
             {
                 "description": "<S^+>/N from the mean-field limit-cycle product state",

@@ -56,6 +56,16 @@ def plot_finite_size(
     for i, N in enumerate(traces["N"].values):
         ax.plot(t, np.abs(traces["s_plus_exact"].values[i]), color=colors[i], label=f"exact N={N}")
         ax.plot(t, np.abs(traces["s_plus_cumulant"].values[i]), color=colors[i], ls="--", lw=1)
+    if "s_plus_cumulant_large" in traces:
+        for j, Nl in enumerate(traces["N_large"].values):
+            ax.plot(
+                t,
+                np.abs(traces["s_plus_cumulant_large"].values[j]),
+                color="0.5",
+                ls=":",
+                lw=1 + j,
+                label=f"cumulant N={Nl}",
+            )
     ax.plot(t, np.abs(traces["s_plus_meanfield"].values), "k", lw=2, label="mean field (Eq. 2)")
     ax.set_xlabel(r"$\gamma_- t$")
     ax.set_ylabel(r"$|\langle S^+\rangle|/N$")
@@ -130,6 +140,7 @@ def plot_finite_size(
     ax.plot([0], [main.attrs["meanfield_frequency"]], "k*", ms=12, label="mean field")
     ax.set_xlabel("1/N")
     ax.set_ylabel(r"oscillation frequency of $\langle S^+\rangle$")
+    ax.set_ylim(-0.5, 0.1)  # the cumulant's slowest pole can be a far-off mode (docs)
     ax.legend(fontsize=7)
     _label(ax, "(e)")
 
