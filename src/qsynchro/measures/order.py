@@ -65,11 +65,11 @@ def relative_phase(s_a: Any, s_b: Any) -> np.ndarray:
 
 def phase_coherence(s_a: Any, s_b: Any) -> np.ndarray:
     """|time average of exp(i(phi_A - phi_B))|, in [0, 1]; NaN if an amplitude vanishes."""
-    z = np.asarray(s_a) * np.conj(np.asarray(s_b))
-    m = np.abs(z)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        u = np.where(m > 0, z / np.where(m > 0, m, 1.0), np.nan)
-    return np.abs(np.mean(u, axis=-1))
+    a = np.asarray(s_a)
+    b = np.asarray(s_b)
+    u = np.exp(1j * (np.angle(a) - np.angle(b)))  # robust for tiny (denormal) amplitudes
+    zero = np.any((a == 0) | (b == 0), axis=-1)
+    return np.where(zero, np.nan, np.abs(np.mean(u, axis=-1)))
 
 
 def classify(
