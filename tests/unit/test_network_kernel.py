@@ -120,3 +120,25 @@ def test_not_converged_status_keeps_values():
     assert r.status[0] == 1
     assert "between window halves" in r.reason[0]
     assert np.isfinite(r.values["order_parameter"][0])
+
+
+def test_float64_without_global_x64():
+    """The library never relies on the global x64 flag: in a fresh process without it (and
+    with warnings as errors) the kernel still computes in float64, including in its worker
+    threads, and finds the locked states by Newton (method 1)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np\n"
+        "from qsynchro.sweeps.network import NetworkKernel, NetworkSettings\n"
+        "k = NetworkKernel()\n"
+        "p = {n: np.full(2, v) for n, v in k.defaults.items()}\n"
+        "r = k(p, ('order_parameter',), NetworkSettings(n_samples=64, t_max=300.0))\n"
+        "import jax; assert not jax.config.jax_enable_x64\n"
+        "assert list(r.diagnostics['method']) == [1, 1], r.diagnostics['method']\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-2000:]

@@ -457,6 +457,10 @@ def _integrate_unstable(
         keep = ~resolved[:count]
         return act[keep], cand_w[keep], np.asarray(Yb)[:, :, :count][:, :, keep], sampled
 
+    def piece_x64(*args: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+        with x64():  # the float64 context is thread-local: enter it in the worker thread
+            return piece(*args)
+
     # pieces of a stage run concurrently: XLA and NumPy release the GIL
     workers = max(1, min(os.cpu_count() or 1, st.threads or (os.cpu_count() or 1)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -467,7 +471,7 @@ def _integrate_unstable(
             for count, size in _pieces(active.size):
                 sl = slice(pos, pos + count)
                 jobs.append(
-                    pool.submit(piece, active[sl], Y[:, :, sl], cand[sl], size, t_stage, first)
+                    pool.submit(piece_x64, active[sl], Y[:, :, sl], cand[sl], size, t_stage, first)
                 )
                 pos += count
             results = [j.result() for j in jobs]
