@@ -257,10 +257,13 @@ def rhs_packed(Y: Any, p: PackedParams, omega: Any = 0.0) -> Any:
 
     Same equations as :func:`rhs` (module docstring), split into real and imaginary parts;
     p1 = 1 - p0 - p2 (trace exactly one). ``omega`` (scalar or (B,)) is the frame frequency.
+    With a ninth row holding p1 explicitly (shape (9, G, B)), p1 is evolved by its own
+    equation, so that the trace is conserved only by the dynamics (a genuine diagnostic).
     """
     p0, p2, ar, ai, br, bi, cr, ci = (Y[k] for k in range(8))
     G = Y.shape[1]
-    p1 = 1.0 - p0 - p2
+    explicit_p1 = Y.shape[0] == 9
+    p1 = Y[8] if explicit_p1 else 1.0 - p0 - p2
     sr = ar + br
     si = ai + bi
     # w = 2 sum_tau C[sigma, tau] conj(s_tau)
@@ -287,16 +290,16 @@ def rhs_packed(Y: Any, p: PackedParams, omega: Any = 0.0) -> Any:
     mi = bi - ai
     e2 = 2.0 * d + K
     hg = 0.5 * (gp + gm)
-    return jnp.stack(
-        [
-            dp0,
-            dp2,
-            -d * ai - 0.5 * gp * ar + q_i,
-            d * ar - 0.5 * gp * ai - q_r,
-            -dK * bi - 0.5 * gm * br + r_i,
-            dK * br - 0.5 * gm * bi - r_r,
-            -e2 * ci - hg * cr + (wr * mi - wi * mr),
-            e2 * cr - hg * ci - (wr * mr + wi * mi),
-        ],
-        0,
-    )
+    rows = [
+        dp0,
+        dp2,
+        -d * ai - 0.5 * gp * ar + q_i,
+        d * ar - 0.5 * gp * ai - q_r,
+        -dK * bi - 0.5 * gm * br + r_i,
+        dK * br - 0.5 * gm * bi - r_r,
+        -e2 * ci - hg * cr + (wr * mi - wi * mr),
+        e2 * cr - hg * ci - (wr * mr + wi * mi),
+    ]
+    if explicit_p1:
+        rows.append(2.0 * (im_a - im_b) + gp * p0 + gm * p2)
+    return jnp.stack(rows, 0)

@@ -1,7 +1,9 @@
 r"""Time evolution of the mean-field equations (Nadolny & Bruder, Eq. 2): fixed-step RK4.
 
-A classical fourth-order Runge-Kutta step in ``jax.lax.scan`` over the elementwise state of
-:mod:`qsynchro.equations.meanfield`, batched over any number of models. For these tiny
+A classical fourth-order Runge-Kutta step in ``jax.lax.scan`` over the packed real
+elementwise state of :mod:`qsynchro.equations.meanfield` (with p1 kept explicitly in
+:func:`evolve`, so that the trace error is a real diagnostic), batched over any number of
+models. For these tiny
 systems a fixed step is much cheaper than an adaptive scheme; the step is checked against a
 tight adaptive reference in ``tests/physics/test_meanfield_evolve.py`` and in the benchmark.
 
@@ -30,11 +32,10 @@ from qsynchro.equations.meanfield import (
     PackedParams,
     State,
     from_components,
-    params_from_model,
+    packed_params,
     rhs,
     rhs_packed,
     s_plus,
-    to_components,
 )
 from qsynchro.models.network import Network
 
@@ -134,40 +135,57 @@ def min_eigenvalue(y: State) -> Any:
     return jnp.where(pp > 0, q + 2.0 * pp * jnp.cos(phi + 2.0 * np.pi / 3.0), q)
 
 
-@partial(jax.jit, static_argnames=("n_pre", "n_every", "n_samples", "diagnostics"))
+def _state9(Y: Any) -> State:
+    """Packed state with explicit p1 (9, G, B) -> :class:`State` with fields (G, B)."""
+    return State(
+        Y[0],
+        Y[8],
+        Y[1],
+        jax.lax.complex(Y[2], Y[3]),
+        jax.lax.complex(Y[4], Y[5]),
+        jax.lax.complex(Y[6], Y[7]),
+    )
+
+
+@partial(jax.jit, static_argnames=("n_samples",))
 def _integrate(
-    y0: State, p: MFParams, dt: Any, *, n_pre: int, n_every: int, n_samples: int, diagnostics: bool
-) -> tuple[State, Any, Any]:
-    """``n_pre`` steps, then ``n_samples`` samples every ``n_every`` steps (first at n_pre)."""
+    Y0: Any, p: PackedParams, dt: Any, n_pre: Any, n_every: Any, *, n_samples: int
+) -> tuple[Any, Any, Any]:
+    """``n_pre`` RK4 steps, then ``n_samples`` samples every ``n_every`` steps (first at n_pre).
 
-    def steps(y: State, n: int) -> State:
-        return jax.lax.fori_loop(0, n, lambda _, z: rk4_step(z, p, dt), y)
+    ``n_pre`` and ``n_every`` are traced (no recompilation when only the times change).
 
-    def diag(y: State) -> Any:
-        tr = jnp.abs(y.p0 + y.p1 + y.p2 - 1.0)
-        return jnp.stack([tr, min_eigenvalue(y)], 0)
+    Works on the packed real state with explicit p1 (9, G, B) (see
+    :func:`qsynchro.equations.meanfield.rhs_packed`), so that the trace is a genuine
+    invariant of the numerical flow. Returns the final state, <S^+> samples of shape
+    (n_samples, G, B) and (max trace error, min eigenvalue) over t = 0 and the samples.
+    """
 
-    y = steps(y0, n_pre) if n_pre else y0
-    dmax = diag(y0) if diagnostics else None
-    if diagnostics:
-        dy = diag(y)
-        dmax = jnp.stack([jnp.maximum(dmax[0], dy[0]), jnp.minimum(dmax[1], dy[1])])
+    def steps(Y: Any, n: int) -> Any:
+        return jax.lax.fori_loop(0, n, lambda _, z: rk4_step_packed(z, p, dt), Y)
 
-    def body(carry: tuple[State, Any], _: Any) -> tuple[tuple[State, Any], Any]:
+    def diag(Y: Any) -> Any:
+        y = _state9(Y)
+        return jnp.stack([jnp.abs(y.p0 + y.p1 + y.p2 - 1.0), min_eigenvalue(y)], 0)
+
+    def merge(dm: Any, dz: Any) -> Any:
+        return jnp.stack([jnp.maximum(dm[0], dz[0]), jnp.minimum(dm[1], dz[1])])
+
+    Y = steps(Y0, n_pre)
+    dmax = merge(diag(Y0), diag(Y))
+
+    def body(carry: tuple[Any, Any], _: Any) -> tuple[tuple[Any, Any], Any]:
         z, dm = carry
         z = steps(z, n_every)
-        if diagnostics:
-            dz = diag(z)
-            dm = jnp.stack([jnp.maximum(dm[0], dz[0]), jnp.minimum(dm[1], dz[1])])
-        return (z, dm), s_plus(z)
+        return (z, merge(dm, diag(z))), s_plus(_state9(z))
 
-    first = s_plus(y)[None]
+    first = s_plus(_state9(Y))[None]
     if n_samples > 1:
-        (y, dmax), sp = jax.lax.scan(body, (y, dmax), None, length=n_samples - 1)
+        (Y, dmax), sp = jax.lax.scan(body, (Y, dmax), None, length=n_samples - 1)
         sp = jnp.concatenate([first, sp], 0)
     else:
         sp = first
-    return y, jnp.moveaxis(sp, 0, -1), dmax
+    return Y, sp, dmax
 
 
 @dataclass(frozen=True)
@@ -267,27 +285,32 @@ def evolve(
         ) from None
     flat = model.flat()
     with x64():
-        p = params_from_model(flat)
-        y0 = to_components(jnp.asarray(rho0.reshape(-1, G, 3, 3)))
-        y_last, sp, dmax = _integrate(
-            y0,
-            p,
-            jnp.float64(dt),
-            n_pre=n_pre,
-            n_every=n_every,
-            n_samples=n_samples,
-            diagnostics=True,
-        )
-        rho_f = np.asarray(from_components(y_last))
-        sp = np.asarray(sp)
-        dmax = np.asarray(dmax)
+        p = packed_params(flat)
+        r = rho0.reshape(-1, G, 3, 3)
+        rows = [
+            r[..., 0, 0].real,
+            r[..., 2, 2].real,
+            r[..., 0, 1].real,
+            r[..., 0, 1].imag,
+            r[..., 1, 2].real,
+            r[..., 1, 2].imag,
+            r[..., 0, 2].real,
+            r[..., 0, 2].imag,
+            r[..., 1, 1].real,
+        ]
+        Y0 = jnp.asarray(np.stack([x.T for x in rows], 0))  # (9, G, B)
+        Y, sp, dmax = _integrate(Y0, p, jnp.float64(dt), n_pre, n_every, n_samples=n_samples)
+        y = _state9(Y)
+        rho_f = np.asarray(from_components(State(*(f.T for f in y))))
+        sp = np.transpose(np.asarray(sp), (2, 1, 0))  # (B, G, n)
+        dmax = np.asarray(dmax)  # (2, G, B)
     herm = np.max(np.abs(rho_f - np.conj(np.swapaxes(rho_f, -1, -2))), axis=(-1, -2, -3))
     t = t_final - (n_samples - 1 - np.arange(n_samples)) * n_every * dt
     return Trajectory(
         t=t,
         s_plus=sp.reshape(*batch, G, n_samples),
         rho_final=rho_f.reshape(*batch, G, 3, 3),
-        max_trace_error=np.max(dmax[0], axis=-1).reshape(batch),
+        max_trace_error=np.max(dmax[0], axis=0).reshape(batch),
         max_hermiticity_error=herm.reshape(batch),
-        min_eigenvalue=np.min(dmax[1], axis=-1).reshape(batch),
+        min_eigenvalue=np.min(dmax[1], axis=0).reshape(batch),
     )
