@@ -509,6 +509,10 @@ class NetworkKernel:
             out["time"] = settings.times()
         return out
 
+    def bytes_per_point(self, measures: tuple[str, ...], settings: NetworkSettings) -> int:
+        """Memory per point of one call, for the engine's chunk-size policy (an estimate)."""
+        return settings.bytes_per_point()
+
     def validate(
         self, params: Mapping[str, np.ndarray], measures: tuple[str, ...], settings: NetworkSettings
     ) -> None:
