@@ -52,7 +52,12 @@ FIG2D_EPSILON = 0.1
 # numerical settings of the "network" kernel for --quick (the defaults are the kernel's)
 _QUICK = {"n_samples": 512, "t_max": 1000.0}
 # Fig. 2(a): from t = 0 (no transient), samples every 0.2 up to t = T
-_FIG2A = {"t_transient": 0.0, "sample_dt": 0.2, "locked_shortcut": False}
+_FIG2A = {
+    "t_transient": 0.0,
+    "sample_dt": 0.2,
+    "locked_shortcut": False,
+    "stable_shortcut": False,  # integrate below V_c too: show the decay of <S^+>
+}
 _FIG2A_T = (102.4, 204.8)  # window length T for quick / default
 # critical_coupling is the closed-form stability result; its sweep needs no integration
 _NO_INTEGRATION = {
@@ -302,9 +307,10 @@ def fig2(out: Path, *, quick: bool = False, progress: bool = True) -> list[Path]
         "default initial state, gamma_+ = gamma_-/2, K = 0",
         **common,
         parameters=_fixed_json(sw["fig2a"].fixed),
-        time_axis="time since t = 0 (default initial state): one window, no transient, no "
-        "locked shortcut, t_max = window length; status 'not converged' only says that "
-        "<S^+> still changes within the window, as it should while it grows",
+        time_axis="time since t = 0 (default initial state): one window, no transient, "
+        "no stable or locked shortcut (both points are integrated), t_max = window length; "
+        "status 'not converged' only says that <S^+> still changes within the window, as it "
+        "should while it grows or decays",
     )
     files.append(_write(a, out, "fig2a"))
 
