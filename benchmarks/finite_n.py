@@ -15,7 +15,7 @@ steady state plus its FFT; every timing includes building the Liouvillian (cache
 cleared). Medians over ``--repeat`` runs (1 run for N >= 10). Ratios are
 qutip / method (> 1: faster than QuTiP).
 
-    /work/venv/bin/python benchmarks/finite_n.py [--nmax 16] [--repeat 3]
+    /work/venv/bin/python benchmarks/finite_n.py [--nmin 2] [--nmax 16] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -86,8 +86,9 @@ def _qutip(N: int):
 
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--nmin", type=int, default=2)
     ap.add_argument("--nmax", type=int, default=16)
-    ap.add_argument("--qutip-max", type=int, default=6)
+    ap.add_argument("--qutip-max", type=int, default=5)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     print(
@@ -102,7 +103,7 @@ def main() -> None:
     )
     print(hdr)
     print("-" * len(hdr))
-    Ns = [N for N in (2, 3, 4, 5, 6, 8, 10, 12, 14, 16) if N <= args.nmax]
+    Ns = [N for N in (2, 3, 4, 5, 6, 8, 10, 12, 14, 16) if args.nmin <= N <= args.nmax]
     for N in Ns:
         ens = Ensemble(N, **PARAMS)
         rep = args.repeat if N < 10 else 1
