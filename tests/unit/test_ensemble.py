@@ -61,3 +61,22 @@ def test_memory_error_before_allocation():
     with pytest.raises(ValueError, match=r"Argument `N` = 4 with G = 1 needs about"):
         permutation_liouvillian(Ensemble(4, V=1.0, gamma_plus=0.5), max_memory=1000)
     assert estimate_memory(4) > 1000
+
+
+def test_solver_input_validation():
+    import qsynchro.solvers.finite as F
+
+    ens = Ensemble(2, V=1.0, gamma_plus=0.5)
+    rho = np.diag([0.2, 0.6, 0.2])
+    with pytest.raises(TypeError, match=r"Argument `ens` must be an Ensemble, but got str\."):
+        F.exact_evolve("ens", rho, [0.0, 1.0])
+    with pytest.raises(ValueError, match=r"Argument `times` must be uniformly spaced"):
+        F.exact_evolve(ens, rho, [0.0, 1.0, 3.0])
+    with pytest.raises(ValueError, match=r"Argument `times` must start at t >= 0"):
+        F.exact_evolve(ens, rho, [-1.0, 0.0])
+    with pytest.raises(ValueError, match=r"`rho0` must have shape \(3, 3\) or \(1, 3, 3\)"):
+        F.exact_evolve(ens, np.eye(2) / 2, [0.0])
+    with pytest.raises(ValueError, match=r"Argument `rho0` must have unit trace"):
+        F.exact_evolve(ens, np.eye(3), [0.0])
+    with pytest.raises(ValueError, match=r"Argument `group` must be at most 0, but got 1\."):
+        F.exact_correlation(ens, [0.0], group=1)

@@ -116,7 +116,7 @@ def _evolve_vector(L: sp.csr_matrix, c0: np.ndarray, t: np.ndarray) -> np.ndarra
 
 def _initial_rhos(ens: Ensemble, rho0: ArrayLike) -> list[np.ndarray]:
     r = np.asarray(rho0)
-    if r.ndim == 2:
+    if r.shape == (3, 3):
         r = np.broadcast_to(r, (ens.G, 3, 3))
     if r.shape != (ens.G, 3, 3):
         raise ValueError(
