@@ -187,3 +187,12 @@ def test_pack_roundtrip_and_bad_N():
     ens = Ensemble(3, V=1.0, gamma_plus=0.5)
     with pytest.raises(ValueError, match=r"Argument `N` must be at least 1 \(or inf\)"):
         F.cumulant_evolve(ens, RHO0, [0.0, 1.0], N=0.5)
+
+
+def test_spectrum_exact_at_N2():
+    """The cumulant resolvent spectrum equals the exact one where the closure is exact."""
+    ens = Ensemble(2, V=1.0, gamma_plus=0.5, K=-1.0)
+    omegas = np.array([-1.0, -0.2, 0.0, 0.3])
+    np.testing.assert_allclose(
+        F.cumulant_spectrum(ens, omegas), F.exact_spectrum(ens, omegas), atol=1e-8
+    )
