@@ -83,7 +83,7 @@ def plot_finite_size(
         label=f"exact, V={main.attrs['param_V']:g} > V_c",
     )
     s, b = main.attrs["lifetime_slope"], main.attrs["lifetime_intercept"]
-    nn = np.linspace(0, max(N.max(), cum["N"].values.max()), 50)
+    nn = np.linspace(main.attrs["fit_N_min"], max(N.max(), cum["N"].values.max()), 50)
     ax.plot(nn, s * nn + b, color="C0", lw=1, label=f"fit: slope {s:.3f}")
     ax.plot(
         N,
