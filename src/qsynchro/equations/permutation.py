@@ -77,9 +77,9 @@ CHARGE = np.array([a - b for a in range(3) for b in range(3)], dtype=np.int64)
 _DIAG = (0, 4, 8)
 _I3 = np.eye(3, dtype=np.complex128)
 
-# Memory model: nonzeros per state of the Liouvillian (measured 23 for G=1, N=16 and
-# 29 for G=2, N=4; 40 leaves a margin) and the basis tables.
-_NNZ_PER_STATE = 40
+# Memory model: nonzeros per state of the Liouvillian (measured 23 for G=1, N=16; 29 for
+# G=2, N=4 and 47 for G=2, N=6; the values below leave a margin) and the basis tables.
+_NNZ_PER_STATE = {1: 40, 2: 64}
 _BYTES_PER_NNZ = 16 + 4  # complex128 value + int32 index (CSR)
 _BUILD_OVERHEAD = 4  # COO triplets, duplicate summation and the sparse products
 
@@ -135,13 +135,14 @@ def estimate_memory(N: int, G: int = 1, charge: int = 0) -> int:
     """Estimated peak bytes to build the sparse Liouvillian of one charge sector.
 
     Counts the basis tables of each group (all sectors, 9 int64 counts per state),
-    the Liouvillian's nonzeros (about ``40`` per state, complex128 + int32 index)
+    the Liouvillian's nonzeros (about 40 per state for G = 1 and 64 for G = 2, complex128
+    + int32 index)
     and a factor 4 for the COO triplets and sparse products during assembly.
     """
     dim = sector_dim(N, charge, G)
     group_states = math.comb(N + 8, 8)
     basis = G * group_states * 9 * 8 * 3
-    return int(basis + dim * _NNZ_PER_STATE * _BYTES_PER_NNZ * _BUILD_OVERHEAD)
+    return int(basis + dim * _NNZ_PER_STATE[G] * _BYTES_PER_NNZ * _BUILD_OVERHEAD)
 
 
 def _check_fits(N: int, G: int, charge: int, max_memory: float | None) -> None:
