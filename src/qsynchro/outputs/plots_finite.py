@@ -6,35 +6,15 @@ place with :func:`os.replace` (atomic).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["plot_finite_size", "save_png_atomic"]
+from qsynchro.outputs.figure_io import save_figure
 
-
-def save_png_atomic(fig: Figure, path: str | Path, *, dpi: int = 140) -> Path:
-    """Render ``fig`` with Agg and write it to ``path`` atomically (temp + os.replace)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    FigureCanvasAgg(fig)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png", dpi=dpi)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+__all__ = ["plot_finite_size"]
 
 
 def _label(ax, text: str) -> None:
@@ -166,4 +146,4 @@ def plot_finite_size(
         f"(V_c={a['critical_coupling']:.3f})",
         fontsize=11,
     )
-    return save_png_atomic(fig, path)
+    return save_figure(fig, path, dpi=140)

@@ -8,35 +8,18 @@ written to a temporary file in the target directory and moved into place with
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["plot_arnold", "plot_fig2", "plot_fig3", "save_png"]
+from qsynchro.outputs.figure_io import save_figure
+
+__all__ = ["plot_arnold", "plot_fig2", "plot_fig3"]
 
 ENGINE_COLOR = "tab:red"
 FRIDGE_COLOR = "tab:blue"
-
-
-def save_png(fig: Figure, path: str | Path, *, dpi: int = 130) -> Path:
-    """Render ``fig`` with Agg and write it to ``path`` atomically (temp file + os.replace)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    FigureCanvasAgg(fig)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png", dpi=dpi)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _label(ax, text: str) -> None:
@@ -143,7 +126,7 @@ def plot_fig2(a: xr.Dataset, b: xr.Dataset, c: xr.Dataset, d: xr.Dataset, path: 
     ax.set_ylabel(r"$S_{\max}\times 10^5$")
     ax.legend(fontsize=7)
     _label(ax, "(d)")
-    return save_png(fig, path)
+    return save_figure(fig, path, dpi=130)
 
 
 def plot_fig3(a: xr.Dataset, b: xr.Dataset, c: xr.Dataset, d: xr.Dataset, path: str | Path) -> Path:
@@ -217,7 +200,7 @@ def plot_fig3(a: xr.Dataset, b: xr.Dataset, c: xr.Dataset, d: xr.Dataset, path: 
         ax.set_ylim(0, 1.15)
         ax.set_title(rf"optimal $\varphi_{{j1}}$, N = 20, {ds.attrs.get('regime', '')}", fontsize=9)
         _label(ax, f"({letter})")
-    return save_png(fig, path)
+    return save_figure(fig, path, dpi=130)
 
 
 def plot_arnold(ds: xr.Dataset, path: str | Path) -> Path:
@@ -242,4 +225,4 @@ def plot_arnold(ds: xr.Dataset, path: str | Path) -> Path:
         ax.set_title(
             f"N = 2, {'engine' if r > 1 else 'refrigerator'} ($n_h/n_c = {r:g}$)", fontsize=9
         )
-    return save_png(fig, path)
+    return save_figure(fig, path, dpi=130)

@@ -38,6 +38,7 @@ from qsynchro.sweeps.kernel import ChunkResult
 
 __all__ = [
     "SweepStore",
+    "atomic_path",
     "atomic_write_bytes",
     "check_writable",
     "open_partial",
@@ -48,19 +49,39 @@ __all__ = [
 _ENGINE = "h5netcdf"
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; on success move it into place.
+
+    The temporary file gets the permissions a plain ``open`` would give (``0o666``
+    minus the umask; ``mkstemp`` alone creates ``0o600``), is flushed to disk, and
+    replaces ``path`` with :func:`os.replace`, which is atomic on POSIX. On any
+    exception (including ``KeyboardInterrupt``) the temporary file is removed and
+    ``path`` is left untouched.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
+        yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_path`)."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
     return path
 
 
@@ -100,17 +121,11 @@ def write_dataset(ds: xr.Dataset, path: str | Path, *, classic: bool = False) ->
         ds[name].attrs = _clean_attrs(ds[name].attrs)
         if ds[name].dtype.kind == "U":
             ds[name] = ds[name].astype(object)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         if classic:
             ds.to_netcdf(tmp, engine="scipy", format="NETCDF3_64BIT")
         else:
             ds.to_netcdf(tmp, engine=_ENGINE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -1,0 +1,21 @@
+"""Writing matplotlib figures: Agg canvas, atomic PNG files (shared by every plots module)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from qsynchro.outputs.store import atomic_path
+
+__all__ = ["save_figure"]
+
+
+def save_figure(fig: Figure, path: str | Path, *, dpi: int = 150) -> Path:
+    """Render ``fig`` with the Agg canvas (no display needed) and write a PNG atomically."""
+    path = Path(path)
+    FigureCanvasAgg(fig)
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        fig.savefig(f, format="png", dpi=dpi)
+    return path
