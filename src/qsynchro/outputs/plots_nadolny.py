@@ -1,9 +1,9 @@
 """Figures of Nadolny & Bruder (PRL 131, 190402), drawn from the panel Datasets.
 
 The only matplotlib user for this paper. No pyplot and no global backend
-change: figures are :class:`matplotlib.figure.Figure` objects rendered by the
-Agg canvas, and every PNG is written to a temporary file in the target
-directory and moved into place with :func:`os.replace` (atomic).
+change: figures are :class:`matplotlib.figure.Figure` objects, written by the shared
+:func:`qsynchro.outputs.figure_io.save_figure` (Agg canvas; temporary file in the target
+directory moved into place with :func:`os.replace`, so every PNG appears atomically).
 
 Each ``plot_fig*`` function takes the Datasets written by
 :mod:`qsynchro.experiments.nadolny2023` (or any Dataset with the same variable
@@ -12,40 +12,20 @@ and dimension names) and returns the path of the PNG.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-__all__ = ["plot_fig2", "plot_fig3", "plot_fig4", "save_figure"]
+from qsynchro.outputs.figure_io import save_figure
+
+__all__ = ["plot_fig2", "plot_fig3", "plot_fig4"]
 
 #: line colours of Fig. 2(c)/(d): K/(gamma_- + gamma_+) = -1/10, 0, +1/10 (paper: orange,
 #: black dashed, blue)
 K_COLORS = {-0.1: "tab:orange", 0.0: "black", 0.1: "tab:blue"}
-
-
-def save_figure(fig: Figure, path: str | Path, *, dpi: int = 150) -> Path:
-    """Render ``fig`` with Agg and write it to ``path`` atomically (temp file + os.replace)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    FigureCanvasAgg(fig)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png", dpi=dpi)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _label(ax, text: str) -> None:
