@@ -73,8 +73,11 @@ def overhead(repeats: int, n_side: int) -> None:
     print(f"\n## overhead: maser kernel, {n} points, median of {repeats}")
     print("| variant | time [s] | points/s | ratio to bare |")
     print("|---|---:|---:|---:|")
-    for name, t in (("bare batched kernel call", tb), ("engine, in process", te),
-                    ("engine + NetCDF chunk store", ts)):
+    for name, t in (
+        ("bare batched kernel call", tb),
+        ("engine, in process", te),
+        ("engine + NetCDF chunk store", ts),
+    ):
         print(f"| {name} | {t:.3f} | {n / t:,.0f} | {t / tb:.3f} |")
 
 
@@ -91,8 +94,10 @@ def scaling(repeats: int, n_points: int) -> None:
     canon = prepare_sweep(sweep)[0]
     decl = {**canon.to_dict(), "chunk_size": canon.chunk_size}
     module = kernel_module(canon.kernel)
-    print(f"\n## scaling: network kernel, {canon.size} points in chunks of {canon.chunk_size},"
-          f" median of {repeats}")
+    print(
+        f"\n## scaling: network kernel, {canon.size} points in chunks of {canon.chunk_size},"
+        f" median of {repeats}"
+    )
     print("| executor | startup [s] | time [s] | points/s | speed-up vs 1 worker |")
     print("|---|---:|---:|---:|---:|")
     compute_chunk(decl, module, 0, canon.chunk_size, canon.chunk_size)  # compile here
@@ -106,8 +111,10 @@ def scaling(repeats: int, n_points: int) -> None:
             start = time.perf_counter() - t0
             t = _median(lambda c=client: run_sweep(sweep, progress=False, client=c), repeats)
         t1 = t1 or t
-        print(f"| LocalCluster, {workers} worker(s) | {start:.1f} | {t:.2f} | "
-              f"{canon.size / t:.1f} | {t1 / t:.2f} |")
+        print(
+            f"| LocalCluster, {workers} worker(s) | {start:.1f} | {t:.2f} | "
+            f"{canon.size / t:.1f} | {t1 / t:.2f} |"
+        )
 
 
 def main() -> None:
@@ -116,9 +123,11 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=None)
     args = ap.parse_args()
     repeats = args.repeats or (2 if args.quick else 5)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()}, "
-          f"Python {platform.python_version()}, JAX {jax.__version__} "
-          f"({jax.devices()[0].platform}), load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()}, "
+        f"Python {platform.python_version()}, JAX {jax.__version__} "
+        f"({jax.devices()[0].platform}), load average {os.getloadavg()[0]:.1f}"
+    )
     overhead(repeats, 40 if args.quick else 100)
     scaling(max(1, repeats // 2) if not args.quick else 1, 16 if args.quick else 64)
 
