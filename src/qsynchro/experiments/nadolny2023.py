@@ -451,8 +451,8 @@ def fig4(out: Path, *, quick: bool = False, progress: bool = True) -> list[Path]
     ds = _run("fig4", sw["fig4"], out, progress)
     common = {
         "order_parameter_definition": ORDER_PARAMETER_DEFINITION,
-        "relative_phase_definition": "arg<S^+>_A - arg<S^+>_B at the last sample, in (-pi, pi];"
-        " meaningful only where classification == 2 (fully synchronized)",
+        "relative_phase_definition": "arg of the window average of <S^+>_A conj(<S^+>_B), in "
+        "(-pi, pi]; meaningful only where classification == 2 (fully synchronized)",
         "classification_definition": "0 unsynchronized, 1 partial (groups synchronized on "
         "their own), 2 fully synchronized (phase-locked); see qsynchro.measures.order.classify",
         "black_regions": "order_parameter below the kernel's amplitude_threshold",
