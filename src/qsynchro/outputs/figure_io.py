@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from qsynchro.outputs.store import atomic_path
 
-__all__ = ["save_figure"]
+__all__ = ["panel_label", "save_figure"]
 
 
 def save_figure(fig: Figure, path: str | Path, *, dpi: int = 150) -> Path:
@@ -19,3 +19,18 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = 150) -> Path:
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
         fig.savefig(f, format="png", dpi=dpi)
     return path
+
+
+def panel_label(ax, text: str) -> None:
+    """Bold panel letter such as ``(a)`` in the top-left corner of ``ax``, as in the papers."""
+    ax.text(
+        0.02,
+        0.97,
+        text,
+        transform=ax.transAxes,
+        ha="left",
+        va="top",
+        fontweight="bold",
+        fontsize=11,
+        bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1.5},
+    )

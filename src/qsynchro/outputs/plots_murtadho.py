@@ -14,26 +14,13 @@ import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
 
+from qsynchro.outputs.figure_io import panel_label as _label
 from qsynchro.outputs.figure_io import save_figure
 
 __all__ = ["plot_arnold", "plot_fig2", "plot_fig3"]
 
 ENGINE_COLOR = "tab:red"
 FRIDGE_COLOR = "tab:blue"
-
-
-def _label(ax, text: str) -> None:
-    ax.text(
-        0.02,
-        0.97,
-        text,
-        transform=ax.transAxes,
-        ha="left",
-        va="top",
-        fontweight="bold",
-        fontsize=11,
-        bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1.5},
-    )
 
 
 def _phase_panel(fig: Figure, ax, ds: xr.Dataset, letter: str) -> None:

@@ -19,6 +19,7 @@ import xarray as xr
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
+from qsynchro.outputs.figure_io import panel_label as _label
 from qsynchro.outputs.figure_io import save_figure
 
 __all__ = ["plot_fig2", "plot_fig3", "plot_fig4"]
@@ -26,20 +27,6 @@ __all__ = ["plot_fig2", "plot_fig3", "plot_fig4"]
 #: line colours of Fig. 2(c)/(d): K/(gamma_- + gamma_+) = -1/10, 0, +1/10 (paper: orange,
 #: black dashed, blue)
 K_COLORS = {-0.1: "tab:orange", 0.0: "black", 0.1: "tab:blue"}
-
-
-def _label(ax, text: str) -> None:
-    ax.text(
-        0.02,
-        0.97,
-        text,
-        transform=ax.transAxes,
-        ha="left",
-        va="top",
-        fontweight="bold",
-        fontsize=11,
-        bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1.5},
-    )
 
 
 def _mesh(ax, da: xr.DataArray, x: str, y: str, **kw):

@@ -20,7 +20,7 @@ from qsynchro.equations.lindblad import liouvillian
 from qsynchro.models.driven import DrivenOscillator
 from qsynchro.solvers.nullspace import steady_state_dense
 
-__all__ = ["driven_evolve", "driven_liouvillian", "driven_steady_state"]
+__all__ = ["check_unique", "driven_evolve", "driven_liouvillian", "driven_steady_state"]
 
 
 def _check_model(model: object) -> DrivenOscillator:
@@ -29,6 +29,17 @@ def _check_model(model: object) -> DrivenOscillator:
             f"Argument `model` must be a DrivenOscillator, but got {type(model).__name__}."
         )
     return model
+
+
+def check_unique(model: DrivenOscillator) -> None:
+    """Raise if a rate vanishes: the steady state is then not unique in general."""
+    for name in ("gamma_plus", "gamma_minus"):
+        v = np.asarray(getattr(model, name))
+        if np.any(v <= 0):
+            raise ValueError(
+                f"Argument `{name}` must be positive for a unique steady state, but got "
+                f"{float(v.min())!r}."
+            )
 
 
 def driven_liouvillian(model: DrivenOscillator) -> np.ndarray:
@@ -56,13 +67,7 @@ def driven_steady_state(model: DrivenOscillator) -> np.ndarray:
             steady state is then not unique in general).
     """
     model = _check_model(model)
-    for name in ("gamma_plus", "gamma_minus"):
-        v = np.asarray(getattr(model, name))
-        if np.any(v <= 0):
-            raise ValueError(
-                f"Argument `{name}` must be positive for a unique steady state, but got "
-                f"{v.min()!r}."
-            )
+    check_unique(model)
     L = driven_liouvillian(model)
     out = np.empty((*model.batch_shape, 3, 3), dtype=np.complex128)
     for idx in np.ndindex(*model.batch_shape):

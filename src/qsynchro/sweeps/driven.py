@@ -23,7 +23,7 @@ from qsynchro._checks import check_finite, check_int
 from qsynchro.measures.spin_husimi import spin_phase_distribution
 from qsynchro.models.driven import DrivenOscillator
 from qsynchro.operators import spin_plus
-from qsynchro.solvers.driven import driven_steady_state
+from qsynchro.solvers.driven import check_unique, driven_steady_state
 from qsynchro.sweeps.kernel import STATUS_OK, ChunkResult, register_kernel
 
 __all__ = ["DrivenKernel", "DrivenSettings"]
@@ -101,14 +101,7 @@ class DrivenKernel:
                     f"Unknown measure {m!r} for kernel `driven`; valid measures are "
                     f"{sorted(self.measures)}."
                 )
-        model = _model(params)
-        for name in ("gamma_plus", "gamma_minus"):
-            v = np.asarray(getattr(model, name))
-            if np.any(v <= 0):
-                raise ValueError(
-                    f"Argument `{name}` must be positive for a unique steady state, "
-                    f"but got {float(v.min())!r}."
-                )
+        check_unique(_model(params))
 
     def __call__(
         self, params: Mapping[str, np.ndarray], measures: tuple[str, ...], settings: DrivenSettings
