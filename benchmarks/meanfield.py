@@ -1,6 +1,11 @@
 """Mean-field engine benchmark (Nadolny & Bruder, Eq. 2): batched JAX vs per-point solve_ivp.
 
-Three parts, one run:
+Four parts, one run:
+
+0. The generic generated right-hand side (any oscillator; spin-1 here) against the frozen
+   hand-written spin-1 kernel it replaced (``benchmarks/_legacy_spin1.py``), side by side:
+   RK4 throughput on the same 4096 Fig. 4 points at dt = 0.2 (median of 5) and the largest
+   difference of the final states.
 
 1. (printed second) Raw integrator throughput, in (points x simulated time) / s, on the
    same Fig. 4 points: the batched packed RK4 of qsynchro (dt = 0.2 in the rotating frame,
@@ -29,6 +34,7 @@ import argparse
 import os
 import platform
 import time
+from typing import Any
 
 import jax
 import numpy as np
@@ -38,11 +44,19 @@ jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402
 
+import _legacy_spin1 as legacy  # noqa: E402
 from qsynchro.equations.lindblad import dissipator  # noqa: E402
-from qsynchro.equations.meanfield import packed_params  # noqa: E402
+from qsynchro.equations.meanfield import (  # noqa: E402
+    expectation,
+    params_from_model,
+    prepare,
+    structure,
+    to_real,
+)
 from qsynchro.models.network import Network  # noqa: E402
 from qsynchro.operators import ket_bra, spin_minus, spin_plus, spin_z  # noqa: E402
-from qsynchro.solvers.evolve import advance_packed, sample_packed  # noqa: E402
+from qsynchro.solvers.evolve import advance, sample  # noqa: E402
+from qsynchro.solvers.local import default_initial_state  # noqa: E402
 from qsynchro.sweeps.network import NetworkKernel, NetworkSettings  # noqa: E402
 
 SZ, SP, SM = spin_z(2), spin_plus(2), spin_minus(2)
@@ -104,39 +118,80 @@ def observables(sp: np.ndarray) -> np.ndarray:
 WIN_T = np.linspace(100.0, 200.0, 501)
 
 
+def _engine(delta: np.ndarray, K: np.ndarray) -> tuple[Any, ...]:
+    """Initial state (n, 2, B), parameters and frame (K/2) of the generic engine."""
+    m = Network.two_groups(delta, K, 1.0, 1.0, 0.5)
+    wf = 0.5 * np.asarray(K)
+    p = params_from_model(m.replace(detuning=m.detuning - wf[:, None]))
+    st = structure(m.oscillator)
+    Y = np.moveaxis(to_real(default_initial_state(m, EPS)), (0, 1, 2), (2, 1, 0))
+    return jnp.asarray(Y), p, prepare(p, st), st, wf
+
+
 def engine_window(delta: np.ndarray, K: np.ndarray, dt: float) -> np.ndarray:
     """<S^+>_sigma on WIN_T from the batched engine (frame rotating at K/2), (B, 2, 501)."""
-    m = Network.two_groups(delta, K, 1.0, 1.0, 0.5)
-    p = packed_params(m)
-    wf = 0.5 * np.asarray(K)
-    p = p._replace(d=p.d - jnp.asarray(wf))
-    B = delta.size
-    a = np.sqrt(1 - 2 * EPS**2)
-    Y = np.zeros((8, 2, B))
-    Y[0] = Y[1] = Y[6] = EPS**2
-    Y[2] = Y[4] = EPS * a
+    Y, p, lc, st, wf = _engine(delta, K)
     n_every = round(0.2 / dt)
-    Y = advance_packed(jnp.asarray(Y), p, dt, round(WIN_T[0] / dt) - n_every)
-    _, sp, _ = sample_packed(Y, p, dt, n_every=n_every, n_samples=WIN_T.size)
+    Y = advance(Y, lc, p.Cr, p.Ci, dt, round(WIN_T[0] / dt) - n_every, st=st)
+    _, sp, _ = sample(Y, lc, p.Cr, p.Ci, dt, st=st, n_every=n_every, n_samples=WIN_T.size)
     sp = np.transpose(np.asarray(sp), (2, 1, 0))
     return sp * np.exp(1j * wf[:, None, None] * WIN_T)
 
 
 def engine_samples(delta: np.ndarray, K: np.ndarray, T: float, dt: float) -> np.ndarray:
-    """<S^+> at time T from the batched packed RK4 in the frame rotating at K/2."""
+    """<S^+> at time T from the batched generic RK4 in the frame rotating at K/2."""
+    Y, p, lc, st, wf = _engine(delta, K)
+    Y = advance(Y, lc, p.Cr, p.Ci, dt, round(T / dt), st=st)
+    sr, si = (np.asarray(v) for v in expectation(Y, st))  # (2, B)
+    return ((sr + 1j * si) * np.exp(1j * wf * T)).T
+
+
+def legacy_samples(delta: np.ndarray, K: np.ndarray, T: float, dt: float) -> np.ndarray:
+    """The same with the frozen hand-written spin-1 kernel."""
     m = Network.two_groups(delta, K, 1.0, 1.0, 0.5)
-    p = packed_params(m)
     wf = 0.5 * np.asarray(K)
-    p = p._replace(d=p.d - jnp.asarray(wf))
+    f = lambda a: jnp.asarray(np.ascontiguousarray(a, dtype=np.float64))  # noqa: E731
+    p = legacy.PackedParams(
+        f(m.detuning.T - wf),
+        f(m.K),
+        f(np.moveaxis(m.coupling, 0, -1)),
+        f(m.gamma_plus),
+        f(m.gamma_minus),
+    )
     B = delta.size
     a = np.sqrt(1 - 2 * EPS**2)
     Y = np.zeros((8, 2, B))
     Y[0] = Y[1] = Y[6] = EPS**2
     Y[2] = Y[4] = EPS * a
-    Y = advance_packed(jnp.asarray(Y), p, dt, round(T / dt))
-    Y = np.asarray(Y)
-    s = np.sqrt(2) * ((Y[2] + Y[4]) + 1j * (Y[3] + Y[5]))  # (2, B)
+    Y = np.asarray(legacy.advance_packed(jnp.asarray(Y), p, dt, round(T / dt)))
+    s = np.sqrt(2) * ((Y[2] + Y[4]) + 1j * (Y[3] + Y[5]))
     return (s * np.exp(1j * wf * T)).T
+
+
+def side_by_side(D: np.ndarray, KK: np.ndarray, rng: np.random.Generator) -> None:
+    """Part 0: generated rhs vs the frozen hand-written spin-1 kernel, same points and dt."""
+    Bn, T, dt = 4096, 100.0, 0.2
+    sel = rng.choice(D.size, Bn, replace=D.size < Bn)
+    out = {}
+    for name, fn in (
+        ("hand-written spin-1 (replaced)", legacy_samples),
+        ("generic generated", engine_samples),
+    ):
+        fn(D[sel], KK[sel], 2 * dt, dt)  # compile
+        times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            res = fn(D[sel], KK[sel], T, dt)
+            times.append(time.perf_counter() - t0)
+        out[name] = (float(np.median(times)), res)
+    (t_old, a_old), (t_new, a_new) = out.values()
+    print(f"\n0. RK4 dt {dt} to T = {T}, {Bn} Fig. 4 points, median of 5 (same run)")
+    print("| right-hand side | wall [s] | (points x time)/s |")
+    print("|---|---:|---:|")
+    for name, (t, _) in out.items():
+        print(f"| {name} | {t:.3f} | {Bn * T / t:.3g} |")
+    print(f"   ratio generic / hand-written wall time: {t_new / t_old:.2f}")
+    print(f"   max |<S^+>(T)| difference between the two: {np.max(np.abs(a_new - a_old)):.1e}")
 
 
 def machine() -> str:
@@ -151,6 +206,7 @@ def machine() -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--side-by-side-only", action="store_true", help="run part 0 only")
     args = ap.parse_args()
     N = 61 if args.quick else 201
     n_base = 4 if args.quick else 8
@@ -158,6 +214,9 @@ def main() -> None:
     rng = np.random.default_rng(0)
     d_all = np.linspace(-4, 4, N)
     D, KK = (x.ravel() for x in np.meshgrid(d_all, d_all, indexing="ij"))
+    if args.side_by_side_only:
+        side_by_side(D, KK, rng)
+        return
 
     # ---------------------------------------------------------------- 2. Fig. 4 pipeline
     k = NetworkKernel()
@@ -225,6 +284,9 @@ def main() -> None:
         f"  total simulated time {sim:.3g} (points x time); "
         f"effective {sim / t_pipe:.3g} (points x time)/s"
     )
+
+    # ---------------------------------------------------------------- 0. side by side
+    side_by_side(D, KK, rng)
 
     # ---------------------------------------------------------------- 1. raw integrator
     T = 200.0

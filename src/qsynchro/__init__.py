@@ -17,9 +17,18 @@ _EXPORTS: dict[str, str] = {
     "ConvergenceError": "qsynchro._checks",
     # operators
     "spin_ops": "qsynchro.operators",
-    # Nadolny & Bruder (PRL 131, 190402): mean-field spin-1 networks
+    # oscillators (any few-level limit-cycle oscillator)
+    "Oscillator": "qsynchro.models.oscillator",
+    "TruncationWarning": "qsynchro.models.oscillator",
+    "spin1": "qsynchro.models.oscillator",
+    "van_der_pol": "qsynchro.models.oscillator",
+    # Nadolny & Bruder (PRL 131, 190402): mean-field networks of any oscillator
     "Network": "qsynchro.models.network",
     "evolve": "qsynchro.solvers.evolve",
+    "attractor": "qsynchro.measures.attractor",
+    "Attractor": "qsynchro.measures.attractor",
+    "AttractorSettings": "qsynchro.solvers.attractor",
+    "linear_stability": "qsynchro.solvers.stability",
     "critical_coupling": "qsynchro.solvers.stability",
     "jacobian_eigenvalues": "qsynchro.solvers.stability",
     "DrivenOscillator": "qsynchro.models.driven",

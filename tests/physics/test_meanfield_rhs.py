@@ -13,6 +13,7 @@ import pytest
 from qsynchro.equations.lindblad import dissipator
 from qsynchro.equations.meanfield import meanfield_rhs
 from qsynchro.models.network import Network
+from qsynchro.models.oscillator import spin1
 from qsynchro.operators import ket_bra, spin_minus, spin_plus, spin_z
 
 
@@ -52,7 +53,7 @@ def test_rhs_matches_literal_oracle(G):
     gp = rng.uniform(0, 2, size=B)
     gm = rng.uniform(0, 2, size=B)
     rho = random_rho(rng, (B, G))
-    model = Network(det, K, C, gp, gm)
+    model = Network(spin1(), det, C, K=K, gamma_plus=gp, gamma_minus=gm)
     got = meanfield_rhs(rho, model)
     want = np.stack([oracle_rhs(rho[b], det[b], K[b], C[b], gp[b], gm[b]) for b in range(B)])
     # both are O(1) sums of a few double-precision products: agreement to ~1e-13
@@ -65,5 +66,5 @@ def test_rotating_frame_is_a_detuning_shift():
     rho = random_rho(rng, (5, 2))
     m = Network.two_groups(rng.normal(size=5), 0.3, 1.0, 0.5, 0.5)
     om = rng.normal(size=5)
-    shifted = Network(m.detuning - om[:, None], m.K, m.coupling, m.gamma_plus, m.gamma_minus)
+    shifted = m.replace(detuning=m.detuning - om[:, None])
     np.testing.assert_allclose(meanfield_rhs(rho, m, om), meanfield_rhs(rho, shifted), atol=1e-13)

@@ -7,15 +7,14 @@ Delta = gamma_- - gamma_+, Gamma = gamma_+ + gamma_-; V_c is its positive root.
 
 import math
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from qsynchro.equations.meanfield import packed_params, rhs_packed
 from qsynchro.models.network import Network
+from qsynchro.models.oscillator import spin1
 from qsynchro.solvers.evolve import evolve
 from qsynchro.solvers.stability import (
+    coherence_block,
     critical_coupling,
     critical_coupling_numeric,
     jacobian_eigenvalues,
@@ -74,25 +73,30 @@ def test_array_input_and_validation():
 
 
 @pytest.mark.parametrize("G", [1, 2, 3])
-def test_jacobian_eigenvalues_match_autodiff(G):
-    """The block-structured spectrum equals the eigenvalues of the full 8G x 8G Jacobian of
-    the packed real right-hand side (JAX autodiff) at |1><1|."""
+def test_jacobian_eigenvalues_match_closed_form_blocks(G):
+    """At |1><1| the autodiff spectrum of the full trace-reduced Jacobian (8G eigenvalues)
+    is the union of eig(coherence_block) and its conjugate (charge +-1), -gamma_+, -gamma_-
+    (populations) and i(2d + K) - (gamma_+ + gamma_-)/2 with its conjugate (charge +-2)."""
     rng = np.random.default_rng(G)
     C = rng.uniform(0, 1.5, size=(G, G))
     C = 0.5 * (C + C.T)
-    m = Network(rng.normal(size=G), rng.normal(), C, rng.uniform(0.2, 1.0), 1.0)
-    p = packed_params(m.reshape(1))
-    Y0 = jnp.zeros((8, G, 1))
-
-    def f(x):
-        return rhs_packed(x.reshape(8, G, 1), p).reshape(-1)
-
-    J = np.asarray(jax.jacfwd(f)(Y0.reshape(-1)))
-    want = np.linalg.eigvals(J)
+    d, K, gp, gm = rng.normal(size=G), rng.normal(), rng.uniform(0.2, 1.0), 1.0
+    m = Network(spin1(), d, C, K=K, gamma_plus=gp, gamma_minus=gm)
+    ev = np.linalg.eigvals(coherence_block(m))
+    c02 = 1j * (2 * d + K) - 0.5 * (gp + gm)
+    want = np.concatenate([ev, ev.conj(), np.full(G, -gp), np.full(G, -gm), c02, c02.conj()])
     got = jacobian_eigenvalues(m)
     assert got.shape == (8 * G,)
     key = lambda z: np.lexsort((np.round(z.imag, 8), np.round(z.real, 8)))  # noqa: E731
     np.testing.assert_allclose(got[key(got)], want[key(want)], atol=1e-9)
+    # and the closed-form spin-1 block of the paper (module docstring of solvers.stability)
+    A = np.zeros((2 * G, 2 * G), dtype=complex)
+    A[:G, :G] = np.diag(1j * d - 0.5 * gp) - 2j * C
+    A[:G, G:] = -2j * C
+    A[G:, :G] = 2j * C
+    A[G:, G:] = np.diag(1j * (d + K) - 0.5 * gm) + 2j * C
+    perm = np.arange(2 * G).reshape(G, 2).T.reshape(-1)  # coherence-major -> group-major
+    np.testing.assert_allclose(coherence_block(m)[np.ix_(perm, perm)], A, atol=1e-14)
 
 
 def test_growth_rate_matches_time_integration():

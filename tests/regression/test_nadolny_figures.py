@@ -45,7 +45,7 @@ PANELS = {
     "fig3c": (["omega_A", "omega_B", "frequency_difference", "classification"], 1e-6, 0.0),
     "fig3d": (["frequency_difference", "classification"], 1e-6, 0.0),
     "fig4a": (
-        ["frequency_difference", "order_parameter", "relative_phase", "classification"],
+        ["frequency_difference", "order_parameter", "relative_phase", "classification", "method"],
         1e-6,
         0.0,
     ),
@@ -121,13 +121,28 @@ def test_matches_golden(quick, panel):
     _, atol, rtol = PANELS[panel]
     for c in fresh.dims:
         np.testing.assert_allclose(fresh[c].values, gold[c].values, rtol=1e-12, err_msg=c)
+    # Integrated, partially synchronized Fig. 4 points are multi-frequency, possibly chaotic
+    # states (diagonals delta = K < 0): a change of the last bit (another summation order of
+    # the right-hand side) moves their window averages by up to the window-convergence
+    # tolerance (1e-2 relative) and can move the dominant spectral peak. There the golden
+    # checks the classification exactly and the order parameter to 2e-2; elsewhere 1e-6.
+    sensitive = None
+    if "method" in PANELS[panel][0]:
+        sensitive = (gold["method"].values == 2) & (gold["classification"].values == 1)
     for v in PANELS[panel][0]:
         a, g = np.asarray(fresh[v].values), np.asarray(gold[v].values)
         assert a.shape == g.shape, v
-        if v == "classification":
+        if v in ("classification", "method"):
             np.testing.assert_array_equal(a, g, err_msg=v)
-        else:
+            continue
+        if sensitive is None:
             np.testing.assert_allclose(a, g, atol=atol, rtol=rtol, equal_nan=True, err_msg=v)
+            continue
+        np.testing.assert_allclose(
+            a[~sensitive], g[~sensitive], atol=atol, rtol=rtol, equal_nan=True, err_msg=v
+        )
+        if v == "order_parameter":
+            np.testing.assert_allclose(a[sensitive], g[sensitive], rtol=2e-2, err_msg=v)
 
 
 # ----------------------------------------------------------------------- figure physics

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from qsynchro.models.network import Network
+from qsynchro.models.oscillator import spin1
 
 
 def test_two_groups_maps_paper_parameters():
@@ -27,7 +28,6 @@ def test_single_group():
     [
         ({"coupling": np.ones((2, 3))}, ValueError, "`coupling` must be a square matrix"),
         ({"coupling": np.ones((3, 3))}, ValueError, r"`coupling` must have shape \(\.\.\., 2, 2\)"),
-        ({"coupling": np.array([[1.0, 0.5], [0.2, 1.0]])}, ValueError, "must be a symmetric"),
         (
             {"coupling": np.array([[np.nan, 0.5], [0.5, 1.0]])},
             ValueError,
@@ -37,6 +37,7 @@ def test_single_group():
         ({"gamma_minus": np.nan}, ValueError, "`gamma_minus` must be finite"),
         ({"K": 1j}, TypeError, "`K` must be real"),
         ({"detuning": 0.0}, ValueError, "`detuning` must have a trailing group axis"),
+        ({"Q": 1.0}, ValueError, r"Unknown parameter\(s\) \['Q'\] for the 'spin1' oscillator"),
         ({"K": np.zeros(3), "gamma_plus": np.zeros(2)}, ValueError, "broadcastable batch shapes"),
     ],
 )
@@ -50,7 +51,17 @@ def test_validation(kwargs, exc, match):
     }
     args.update(kwargs)
     with pytest.raises(exc, match=match):
-        Network(**args)
+        Network(spin1(), **args)
+
+
+def test_nonreciprocal_complex_coupling_is_accepted():
+    """Nonsymmetric and complex coupling matrices are valid models (nonreciprocal coupling)."""
+    C = np.array([[1.0, 0.0], [0.7 * np.exp(0.3j), 1.0]])
+    m = Network(spin1(), np.zeros(2), C, K=0.0, gamma_plus=0.5)
+    assert m.is_complex and m.coupling[1, 0] == C[1, 0] and m.coupling[0, 1] == 0
+    assert m.gamma_minus == 1.0  # the oscillator's default
+    with pytest.raises(TypeError, match="`oscillator` must be an Oscillator"):
+        Network(np.zeros(2), np.eye(2), 0.5)
 
 
 def test_two_groups_validation():

@@ -1,305 +1,391 @@
-r"""Mean-field equations of motion of spin-1 oscillator networks (Nadolny & Bruder, Eq. 2).
+r"""Mean-field equations of any oscillator network (Nadolny & Bruder, Eq. 2, generalized).
 
-The right-hand side is written *elementwise*: each group's 3x3 density matrix is held as
-three real populations and three complex coherences,
-
-.. math::
-
-    \rho_\sigma = \begin{pmatrix} p_0 & c_{01} & c_{02}\\ c_{01}^* & p_1 & c_{12}\\
-                  c_{02}^* & c_{12}^* & p_2 \end{pmatrix},\qquad
-    \langle S^+\rangle_\sigma = \sqrt2\,(c_{01}+c_{12}),
-
-and the commutator and dissipators of Eq. 2 are expanded by hand (hermiticity holds by
-construction). With :math:`w_\sigma = 2\sum_\tau C_{\sigma\tau}\langle S^-\rangle_\tau/\sqrt2
-= 2\sum_\tau C_{\sigma\tau}(c_{01}+c_{12})^*_\tau` (so that the coupling Hamiltonian is
-:math:`w_\sigma L + w_\sigma^* L^\dagger` with :math:`L = |1\rangle\langle0| + |2\rangle\langle1|`
-and :math:`S^+ = \sqrt2 L`), and level energies :math:`e = (-d_\sigma, 0, d_\sigma + K)`:
+Every group :math:`\sigma` of identical oscillators is one :math:`d\times d` density matrix
+:math:`\rho_\sigma` evolving under
 
 .. math::
 
-    \dot p_0 &= -2\,\mathrm{Im}(w c_{01}) - \gamma_+ p_0,\\
-    \dot p_1 &= 2\,\mathrm{Im}(w c_{01}) - 2\,\mathrm{Im}(w c_{12}) + \gamma_+ p_0 + \gamma_- p_2,\\
-    \dot p_2 &= 2\,\mathrm{Im}(w c_{12}) - \gamma_- p_2,\\
-    \dot c_{01} &= (i d - \gamma_+/2)\,c_{01} - i\,[w^*(p_1 - p_0) - w c_{02}],\\
-    \dot c_{12} &= (i (d+K) - \gamma_-/2)\,c_{12} - i\,[w c_{02} + w^*(p_2 - p_1)],\\
-    \dot c_{02} &= (i (2d+K) - (\gamma_+ + \gamma_-)/2)\,c_{02} - i\,w^*(c_{12} - c_{01}).
+    \dot\rho_\sigma = -i\Big[\sum_k c_k H_k + d_\sigma N + w_\sigma A + w_\sigma^* A^\dagger,
+        \rho_\sigma\Big] + \sum_k r_k \mathcal{D}[L_k]\rho_\sigma,\qquad
+    w_\sigma = \sum_\tau C_{\sigma\tau}\langle A^\dagger\rangle_\tau ,
 
-A frame rotating at angular frequency :math:`\omega` (so that :math:`\langle S^+\rangle\sim
-e^{+i\omega t}` becomes static) is obtained by :math:`d_\sigma \to d_\sigma - \omega`; the
-``omega`` argument does exactly that. On CPU this elementwise form is much faster than
-batched 3x3 matrix products (see ``benchmarks/meanfield.py``).
+with the operators of an :class:`~qsynchro.models.oscillator.Oscillator` (for spin-1,
+:math:`N = S^z`, :math:`A = S^+`, and this is Eq. 2 of the paper). :math:`C` may be complex
+and non-symmetric (nonreciprocal coupling).
 
-Shapes: every component has shape (..., G); parameters broadcast against it.
+**Real coordinates.** A Hermitian :math:`\rho` is held as :math:`d^2` real numbers: the
+diagonal :math:`\rho_{ii}` (``i = 0..d-1``), then for each ``i < j`` (row-major)
+:math:`\mathrm{Re}\,\rho_{ij}` and :math:`\mathrm{Im}\,\rho_{ij}`. Every term of the equation
+is a real :math:`d^2\times d^2` matrix in these coordinates, built once per oscillator from its
+operators (:class:`Structure`). The right-hand side is **generated** from their sparsity: at
+trace time it is unrolled into elementwise multiply-adds over the trailing batch axes, so XLA
+fuses it into one loop (on CPU much faster than batched tiny matrix products; see
+``benchmarks/meanfield.py``). No oscillator has a hand-written kernel.
+
+**Layout.** Arrays are *batch-last*: a state is ``Y`` of shape (d^2, G, *batch); the linear
+coefficients of a model are combined once per integration (:func:`prepare`), because only
+the mean field changes in time. The trace-reduced coordinates (:func:`reduce`,
+:func:`expand`) drop :math:`\rho_{00}` (fixed by :math:`\mathrm{Tr}\rho = 1`); Newton solves,
+Jacobians and continuation use them so that the trace gives no spurious zero eigenvalue.
+
+A frame rotating at :math:`\omega` (so that :math:`\langle A\rangle\sim e^{i\omega t}` becomes
+static) is :math:`d_\sigma\to d_\sigma-\omega` (requires :math:`[N, A] = A`).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import jax.numpy as jnp
 import numpy as np
 
 from qsynchro.models.network import Network
+from qsynchro.models.oscillator import Oscillator
 
 __all__ = [
     "MFParams",
-    "State",
-    "from_components",
+    "Structure",
+    "expand",
+    "expectation",
+    "from_real",
     "meanfield_rhs",
     "params_from_model",
+    "prepare",
+    "reduce",
     "rhs",
-    "s_plus",
-    "to_components",
+    "rotate",
+    "structure",
+    "to_real",
 ]
 
-
-class State(NamedTuple):
-    """Elementwise mean-field state; each field has shape (..., G)."""
-
-    p0: Any
-    p1: Any
-    p2: Any
-    c01: Any
-    c12: Any
-    c02: Any
+#: above this many groups the mean field is a contraction instead of unrolled sums
+UNROLL_GROUPS = 8
+#: above this local dimension the terms are dense matrix products instead of unrolled sums
+#: (unrolling d = 11 gives thousands of scalar operations: slow to compile, no faster)
+UNROLL_DIM = 4
 
 
-class MFParams(NamedTuple):
-    """Numbers of a :class:`~qsynchro.models.network.Network` as arrays.
+# ------------------------------------------------------------------ real coordinates
+def _pairs(d: int) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(d) for j in range(i + 1, d)]
+
+
+def to_real(rho: Any, xp: Any = np) -> Any:
+    """Hermitian matrices (..., d, d) -> real coordinates (..., d^2) (see module docstring)."""
+    rho = xp.asarray(rho)
+    d = rho.shape[-1]
+    parts = [rho[..., i, i].real for i in range(d)]
+    for i, j in _pairs(d):
+        parts += [rho[..., i, j].real, rho[..., i, j].imag]
+    return xp.stack(parts, -1)
+
+
+def from_real(y: Any, xp: Any = np) -> Any:
+    """Real coordinates (..., d^2) -> Hermitian matrices (..., d, d), complex128."""
+    y = xp.asarray(y)
+    d = round(np.sqrt(y.shape[-1]))
+    rows = [[None] * d for _ in range(d)]
+    for i in range(d):
+        rows[i][i] = y[..., i] + 0j
+    for k, (i, j) in enumerate(_pairs(d)):
+        z = y[..., d + 2 * k] + 1j * y[..., d + 2 * k + 1]
+        rows[i][j] = z
+        rows[j][i] = z.conj()
+    return xp.stack([xp.stack(r, -1) for r in rows], -2)
+
+
+def _real_matrix(op: Callable[[np.ndarray], np.ndarray], d: int) -> np.ndarray:
+    """The real d^2 x d^2 matrix of a linear map of Hermitian matrices to Hermitian matrices."""
+    n = d * d
+    M = np.zeros((n, n))
+    for k in range(n):
+        e = np.zeros(n)
+        e[k] = 1.0
+        M[:, k] = to_real(op(from_real(e)))
+    M[np.abs(M) < 1e-15] = 0.0
+    return M
+
+
+def _commutator_map(h: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda r: -1j * (h @ r - r @ h)
+
+
+def _dissipator_map(L: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    Ld = L.conj().T
+    LdL = Ld @ L
+    return lambda r: L @ r @ Ld - 0.5 * (LdL @ r + r @ LdL)
+
+
+class Structure:
+    r"""The real matrices of an oscillator's mean-field terms (static: hashable by content).
 
     Attributes:
-        d: detunings, shape (..., G).
-        K: asymmetry, shape (..., 1).
-        C: coupling matrix, shape (..., G, G).
-        gp: gain rate gamma_plus, shape (..., 1).
-        gm: loss rate gamma_minus, shape (..., 1).
+        d: local dimension.
+        names: coefficient names in order: Hamiltonian terms, jump rates, then ``"detuning"``.
+        M: (n_terms, d^2, d^2) real matrices of :math:`-i[H_k,\cdot]`, :math:`\mathcal{D}[L_k]`
+            and :math:`-i[N,\cdot]`.
+        MX, MY: (d^2, d^2) real matrices of :math:`-i[X,\cdot]`, :math:`-i[Y,\cdot]` with
+            :math:`X = A + A^\dagger`, :math:`Y = i(A - A^\dagger)` (so that
+            :math:`wA + w^*A^\dagger = \mathrm{Re}\,w\,X + \mathrm{Im}\,w\,Y`).
+        a_re, a_im: (d^2,) with
+            :math:`\langle A\rangle = a_\mathrm{re}\cdot y + i\,a_\mathrm{im}\cdot y`.
+        lin: tuple of (row, column) pairs where some linear term is nonzero.
+        W: (n_lin, n_terms) weights: combined coefficient of pair k is ``W[k] @ coefficients``.
     """
 
-    d: Any
-    K: Any
-    C: Any
-    gp: Any
-    gm: Any
+    def __init__(self, osc: Oscillator) -> None:
+        d = osc.dim
+        self.d = d
+        self.names = (*osc.hamiltonian, *osc.jumps, "detuning")
+        mats = [_real_matrix(_commutator_map(h), d) for h in osc.hamiltonian.values()]
+        mats += [_real_matrix(_dissipator_map(L), d) for L in osc.jumps.values()]
+        mats.append(_real_matrix(_commutator_map(osc.detuning_generator), d))
+        self.M = np.stack(mats)
+        A = osc.coupling_operator
+        self.MX = _real_matrix(_commutator_map(A + A.conj().T), d)
+        self.MY = _real_matrix(_commutator_map(1j * (A - A.conj().T)), d)
+        # <A> = Tr(A rho) = sum_k y_k Tr(A E_k)
+        n = d * d
+        tr = np.array([np.trace(A @ from_real(np.eye(n)[k])) for k in range(n)])
+        self.a_re = np.where(np.abs(tr.real) < 1e-15, 0.0, tr.real)
+        self.a_im = np.where(np.abs(tr.imag) < 1e-15, 0.0, tr.imag)
+        q = osc.charges
+        self.pair_charge = np.array([q[i] - q[j] for i, j in _pairs(d)])
+        nz = np.any(self.M != 0, axis=0)
+        self.lin = tuple((int(i), int(j)) for i, j in zip(*np.nonzero(nz), strict=True))
+        self.W = np.stack([self.M[:, i, j] for i, j in self.lin]) if self.lin else np.zeros((0, 0))
+        # distinct coefficient combinations up to a sign (spin-1: 16 pairs, 8 combinations)
+        uniq: list[np.ndarray] = []
+        lin_map = []
+        for row in self.W:
+            for u, r in enumerate(uniq):
+                if np.allclose(row, r, rtol=0, atol=1e-14):
+                    lin_map.append((u, 1.0))
+                    break
+                if np.allclose(row, -r, rtol=0, atol=1e-14):
+                    lin_map.append((u, -1.0))
+                    break
+            else:
+                uniq.append(row)
+                lin_map.append((len(uniq) - 1, 1.0))
+        self.W_unique = np.array(uniq).reshape(len(uniq), len(self.names))
+        self.lin_map = tuple(lin_map)
+        h = hashlib.sha1()
+        for arr in (self.M, self.MX, self.MY, self.a_re, self.a_im):
+            h.update(np.ascontiguousarray(arr).tobytes())
+        h.update(repr(self.names).encode())
+        self._key = h.hexdigest()
+
+    @property
+    def n(self) -> int:
+        return self.d * self.d
+
+    @property
+    def dense(self) -> bool:
+        """Whether :func:`rhs` uses dense matrix products (d > UNROLL_DIM) or unrolled sums."""
+        return self.d > UNROLL_DIM
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Structure) and other._key == self._key
+
+    def __repr__(self) -> str:
+        return f"Structure(d={self.d}, terms={self.names}, linear_nonzeros={len(self.lin)})"
+
+
+@functools.lru_cache(maxsize=64)
+def structure(osc: Oscillator) -> Structure:
+    """The :class:`Structure` of an oscillator (cached per oscillator object)."""
+    return Structure(osc)
+
+
+# ------------------------------------------------------------------ parameters
+class MFParams(NamedTuple):
+    """Numbers of a network in the batch-last layout.
+
+    Attributes:
+        coef: (n_terms, G, *batch) coefficient of each term (order of ``Structure.names``).
+        Cr, Ci: (G, G, *batch) real and imaginary parts of the coupling matrix (``Ci`` is
+            None when the coupling is real: one compilation per kind, no wasted work).
+    """
+
+    coef: Any
+    Cr: Any
+    Ci: Any
 
 
 def params_from_model(model: Network, xp: Any = jnp) -> MFParams:
-    """Arrays of a :class:`Network` (float64), trailing axes as in :class:`MFParams`."""
-
-    def f(a: Any) -> Any:
-        return xp.asarray(np.asarray(a, dtype=np.float64))
-
-    return MFParams(
-        f(model.detuning),
-        f(model.K)[..., None],
-        f(model.coupling),
-        f(model.gamma_plus)[..., None],
-        f(model.gamma_minus)[..., None],
-    )
-
-
-def s_plus(state: State) -> Any:
-    r""":math:`\langle S^+\rangle_\sigma = \sqrt2(c_{01}+c_{12})`, shape (..., G)."""
-    return np.sqrt(2.0) * (state.c01 + state.c12)
+    """The arrays of a network (float64), batch axes moved last: (n_terms, G, *batch) etc."""
+    G = model.G
+    vals = []
+    for name in structure(model.oscillator).names:
+        if name == "detuning":
+            v = model.detuning  # (*batch, G)
+        else:
+            v = np.broadcast_to(model.parameters[name][..., None], (*model.batch_shape, G))
+        vals.append(np.moveaxis(v, -1, 0))
+    coef = np.stack(vals).astype(np.float64)
+    C = np.moveaxis(np.asarray(model.coupling), (-2, -1), (0, 1))  # (G, G, *batch), C[s, t]
+    f = lambda a: xp.asarray(np.ascontiguousarray(a, dtype=np.float64))  # noqa: E731
+    return MFParams(f(coef), f(C.real), f(C.imag) if model.is_complex else None)
 
 
-def _field(C: Any, c01: Any, c12: Any) -> Any:
-    # w_sigma = 2 sum_tau C[sigma, tau] conj(c01 + c12)_tau, elementwise over the small G axis
-    s = (c01 + c12).conj()
-    G = C.shape[-1]
-    if G == 1:
-        return 2.0 * C[..., 0] * s
-    return 2.0 * sum(C[..., :, t] * s[..., t : t + 1] for t in range(G))
+def prepare(p: MFParams, st: Structure, omega: Any = 0.0) -> Any:
+    """Combined linear coefficients in the frame rotating at ``omega`` (for :func:`rhs`).
+
+    A tuple with one array per distinct combination (``Structure.W_unique``), of shape
+    (G, *batch), or (1, *batch) where the combination is the same in every group. For a dense
+    structure (``st.dense``) the term coefficients (n_terms, G, *batch).
+
+    ``omega`` broadcasts against (G, *batch) (e.g. a scalar or shape (1, *batch)).
+    """
+    xp = np if isinstance(p.coef, np.ndarray) else jnp
+    coef = p.coef
+    if not (isinstance(omega, (int, float)) and omega == 0.0):
+        coef = xp.concatenate([coef[:-1], (coef[-1] - omega)[None]], 0)
+    if st.dense:
+        return coef
+    return _combine(st.W_unique, coef)
 
 
-def rhs(state: State, p: MFParams, omega: Any = 0.0) -> State:
-    """Elementwise right-hand side of Eq. 2 (see module docstring), optionally rotating.
+def _combine(W: np.ndarray, coef: Any) -> tuple[Any, ...]:
+    """Distinct weighted sums of the coefficients, a tuple of arrays.
+
+    A combination without the detuning (the last term) is the same in every group: it is kept
+    with a group axis of length 1 (less memory traffic in the integration loop).
+    """
+    out = []
+    for k in range(W.shape[0]):
+        nz = np.nonzero(W[k])[0]
+        per_group = W[k, -1] != 0.0
+        out.append(sum(float(W[k, t]) * (coef[t] if per_group else coef[t][:1]) for t in nz))
+    return tuple(out)
+
+
+# ------------------------------------------------------------------ right-hand side
+def expectation(Y: Any, st: Structure) -> tuple[Any, Any]:
+    r"""Real and imaginary parts of :math:`\langle A\rangle` per group, each (G, *batch)."""
+    if st.dense:
+        xp = np if isinstance(Y, np.ndarray) else jnp
+        return xp.tensordot(st.a_re, Y, 1), xp.tensordot(st.a_im, Y, 1)
+    sr = sum(float(v) * Y[j] for j, v in enumerate(st.a_re) if v != 0.0)
+    si = sum(float(v) * Y[j] for j, v in enumerate(st.a_im) if v != 0.0)
+    zero = 0.0 * Y[0]
+    return (zero + sr, zero + si)
+
+
+def _field(Cr: Any, Ci: Any, sr: Any, si: Any) -> tuple[Any, Any]:
+    # w_s = sum_t C[s, t] conj(<A>_t): wr = sum(Cr sr + Ci si), wi = sum(Ci sr - Cr si)
+    G = sr.shape[0]
+    xp = np if isinstance(sr, np.ndarray) else jnp
+    if G <= UNROLL_GROUPS:
+        wr = [sum(Cr[s, t] * sr[t] for t in range(G)) for s in range(G)]
+        wi = [-sum(Cr[s, t] * si[t] for t in range(G)) for s in range(G)]
+        if Ci is not None:
+            wr = [wr[s] + sum(Ci[s, t] * si[t] for t in range(G)) for s in range(G)]
+            wi = [wi[s] + sum(Ci[s, t] * sr[t] for t in range(G)) for s in range(G)]
+        return xp.stack(wr), xp.stack(wi)
+    wr = xp.einsum("st...,t...->s...", Cr, sr)
+    wi = -xp.einsum("st...,t...->s...", Cr, si)
+    if Ci is not None:
+        wr = wr + xp.einsum("st...,t...->s...", Ci, si)
+        wi = wi + xp.einsum("st...,t...->s...", Ci, sr)
+    return wr, wi
+
+
+def rhs(Y: Any, lc: Any, Cr: Any, Ci: Any, st: Structure) -> Any:
+    """Generated right-hand side in real coordinates, batch-last.
 
     Args:
-        state: the G groups' density matrices as components, each (..., G).
-        p: parameters (:class:`MFParams`).
-        omega: frame frequency (shape (...,1) or scalar); ``d -> d - omega``.
+        Y: states, shape (d^2, G, *batch).
+        lc: combined linear coefficients from :func:`prepare`.
+        Cr, Ci: coupling matrix parts, shape (G, G, *batch); ``Ci`` is None for a real
+            coupling matrix.
+        st: the oscillator's :class:`Structure` (static).
 
     Returns:
-        time derivative as a :class:`State` with the same shapes.
+        dY/dt with the shape of ``Y``.
     """
-    p0, p1, p2, c01, c12, c02 = state
-    d = p.d - omega
-    w = _field(p.C, c01, c12)
-    wc = w.conj()
-    a = w * c01
-    b = w * c12
-    ia = a.imag
-    ib = b.imag
-    gp, gm = p.gp, p.gm
-    dp0 = -2.0 * ia - gp * p0
-    dp2 = 2.0 * ib - gm * p2
-    dp1 = 2.0 * (ia - ib) + gp * p0 + gm * p2
-    dc01 = (1j * d - 0.5 * gp) * c01 - 1j * (wc * (p1 - p0) - w * c02)
-    dc12 = (1j * (d + p.K) - 0.5 * gm) * c12 - 1j * (w * c02 + wc * (p2 - p1))
-    dc02 = (1j * (2.0 * d + p.K) - 0.5 * (gp + gm)) * c02 - 1j * wc * (c12 - c01)
-    return State(dp0, dp1, dp2, dc01, dc12, dc02)
+    xp = np if isinstance(Y, np.ndarray) else jnp
+    sr, si = expectation(Y, st)
+    wr, wi = _field(Cr, Ci, sr, si)
+    if st.dense:
+        out = wr * xp.tensordot(st.MX, Y, 1) + wi * xp.tensordot(st.MY, Y, 1)
+        for t in range(st.M.shape[0]):
+            out = out + lc[t] * xp.tensordot(st.M[t], Y, 1)
+        return out
+    rows: list[Any] = [None] * st.n
+    for (i, j), (u, sign) in zip(st.lin, st.lin_map, strict=True):
+        t = (lc[u] if sign > 0 else -lc[u]) * Y[j]
+        rows[i] = t if rows[i] is None else rows[i] + t
+    for M, w in ((st.MX, wr), (st.MY, wi)):
+        for i in range(st.n):
+            nz = np.nonzero(M[i])[0]
+            if nz.size == 0:
+                continue
+            t = w * sum(float(M[i, j]) * Y[j] for j in nz)
+            rows[i] = t if rows[i] is None else rows[i] + t
+    zero = 0.0 * Y[0]
+    return xp.stack([zero if r is None else r for r in rows], 0)
 
 
-def to_components(rho: Any, xp: Any = jnp) -> State:
-    """Density matrices of shape (..., G, 3, 3) -> :class:`State` (upper triangle read)."""
-    rho = xp.asarray(rho)
-    return State(
-        rho[..., 0, 0].real,
-        rho[..., 1, 1].real,
-        rho[..., 2, 2].real,
-        rho[..., 0, 1],
-        rho[..., 1, 2],
-        rho[..., 0, 2],
-    )
+def rotate(Y: Any, theta: Any, st: Structure) -> Any:
+    r"""Phase rotation :math:`e^{-i\theta N}\rho\, e^{i\theta N}` in real coordinates.
+
+    :math:`\rho_{ij}\to e^{-i\theta(q_i - q_j)}\rho_{ij}`, so
+    :math:`\langle A\rangle\to e^{i\theta}\langle A\rangle`. ``theta`` broadcasts against
+    Y[0] (G, *batch); needs a diagonal detuning generator.
+    """
+    xp = np if isinstance(Y, np.ndarray) else jnp
+    d = st.d
+    rows = [Y[i] for i in range(d)]
+    for k, dq in enumerate(st.pair_charge):
+        c, s_ = xp.cos(theta * dq), xp.sin(theta * dq)
+        re, im = Y[d + 2 * k], Y[d + 2 * k + 1]
+        rows += [c * re + s_ * im, c * im - s_ * re]
+    return xp.stack(rows, 0)
 
 
-def from_components(state: State, xp: Any = jnp) -> Any:
-    """:class:`State` -> Hermitian density matrices of shape (..., G, 3, 3)."""
-    p0, p1, p2, c01, c12, c02 = (xp.asarray(x) for x in state)
-    z = lambda x: x.astype(xp.complex128)  # noqa: E731
-    rows = [
-        xp.stack([z(p0), c01, c02], -1),
-        xp.stack([c01.conj(), z(p1), c12], -1),
-        xp.stack([c02.conj(), c12.conj(), z(p2)], -1),
-    ]
-    return xp.stack(rows, -2)
+# ------------------------------------------------------------------ trace reduction
+def reduce(Y: Any) -> Any:
+    """Drop the trace-fixed coordinate rho_00: (d^2, ...) -> (d^2 - 1, ...)."""
+    return Y[1:]
 
 
+def expand(X: Any, d: int) -> Any:
+    """Inverse of :func:`reduce`: rho_00 = 1 - sum of the other populations."""
+    xp = np if isinstance(X, np.ndarray) else jnp
+    p0 = 1.0 - sum(X[i] for i in range(d - 1))
+    return xp.concatenate([p0[None], X], 0)
+
+
+# ------------------------------------------------------------------ convenience
 def meanfield_rhs(rho: Any, model: Network, omega: Any = 0.0) -> np.ndarray:
-    r"""Time derivative :math:`\dot\rho_\sigma` of Eq. 2 for density matrices.
-
-    Convenience wrapper around :func:`rhs` (JAX, float64).
+    r"""Time derivative :math:`\dot\rho_\sigma` for density matrices (NumPy evaluation).
 
     Args:
-        rho: density matrices, shape (*batch, G, 3, 3) with ``batch`` broadcastable
-            against ``model.batch_shape``.
+        rho: density matrices, shape (*batch, G, d, d), ``batch`` equal to the model's
+            batch shape (or broadcastable to it).
         model: the network.
         omega: frame frequency (scalar or shape (*batch,)).
 
     Returns:
-        NumPy complex array of shape (*batch, G, 3, 3).
+        complex array of shape (*batch, G, d, d).
     """
-    from qsynchro._jax import x64
-
-    with x64():
-        p = params_from_model(model)
-        om = jnp.asarray(omega, dtype=jnp.float64)
-        if om.ndim:
-            om = om[..., None]
-        out = rhs(to_components(jnp.asarray(rho, dtype=jnp.complex128)), p, om)
-        return np.asarray(from_components(out))
-
-
-# --------------------------------------------------------------------------------------
-# Packed real form (fast path for long batched integrations)
-# --------------------------------------------------------------------------------------
-#: rows of the packed real state, each of shape (G, B); p1 = 1 - p0 - p2 (trace fixed)
-PACKED_ROWS = ("p0", "p2", "c01_re", "c01_im", "c12_re", "c12_im", "c02_re", "c02_im")
-
-
-class PackedParams(NamedTuple):
-    """Parameters for :func:`rhs_packed`, batch axis *last*.
-
-    Attributes:
-        d: detunings, shape (G, B).
-        K: asymmetry, shape (B,).
-        C: coupling matrix, shape (G, G, B).
-        gp: gamma_plus, shape (B,).
-        gm: gamma_minus, shape (B,).
-    """
-
-    d: Any
-    K: Any
-    C: Any
-    gp: Any
-    gm: Any
-
-
-def packed_params(model: Network, xp: Any = jnp) -> PackedParams:
-    """Parameters of a flat model (batch shape (B,)) in the layout of :func:`rhs_packed`."""
-    m = model.flat()
-    f = lambda a: xp.asarray(np.ascontiguousarray(a, dtype=np.float64))  # noqa: E731
-    return PackedParams(
-        f(m.detuning.T),
-        f(m.K),
-        f(np.moveaxis(m.coupling, 0, -1)),
-        f(m.gamma_plus),
-        f(m.gamma_minus),
-    )
-
-
-def pack_state(state: State, xp: Any = jnp) -> Any:
-    """:class:`State` with fields (B, G) -> packed real array (8, G, B)."""
-    rows = [
-        state.p0,
-        state.p2,
-        state.c01.real,
-        state.c01.imag,
-        state.c12.real,
-        state.c12.imag,
-        state.c02.real,
-        state.c02.imag,
-    ]
-    return xp.stack([xp.asarray(r).T for r in rows], 0)
-
-
-def unpack_state(Y: Any) -> State:
-    """Packed real array (8, G, B) -> :class:`State` with fields (B, G)."""
-    Y = jnp.asarray(Y)
-    p0, p2 = Y[0].T, Y[1].T
-    return State(
-        p0, 1.0 - p0 - p2, p2, (Y[2] + 1j * Y[3]).T, (Y[4] + 1j * Y[5]).T, (Y[6] + 1j * Y[7]).T
-    )
-
-
-def rhs_packed(Y: Any, p: PackedParams, omega: Any = 0.0) -> Any:
-    """Eq. 2 on the packed real state (8, G, B), all arithmetic real and elementwise.
-
-    Same equations as :func:`rhs` (module docstring), split into real and imaginary parts;
-    p1 = 1 - p0 - p2 (trace exactly one). ``omega`` (scalar or (B,)) is the frame frequency.
-    With a ninth row holding p1 explicitly (shape (9, G, B)), p1 is evolved by its own
-    equation, so that the trace is conserved only by the dynamics (a genuine diagnostic).
-    """
-    p0, p2, ar, ai, br, bi, cr, ci = (Y[k] for k in range(8))
-    G = Y.shape[1]
-    explicit_p1 = Y.shape[0] == 9
-    p1 = Y[8] if explicit_p1 else 1.0 - p0 - p2
-    sr = ar + br
-    si = ai + bi
-    # w = 2 sum_tau C[sigma, tau] conj(s_tau)
-    wr = jnp.stack([2.0 * sum(p.C[s, t] * sr[t] for t in range(G)) for s in range(G)], 0)
-    wi = jnp.stack([-2.0 * sum(p.C[s, t] * si[t] for t in range(G)) for s in range(G)], 0)
-    d = p.d - omega
-    K = p.K
-    gp = p.gp
-    gm = p.gm
-    im_a = wr * ai + wi * ar  # Im(w c01)
-    im_b = wr * bi + wi * br  # Im(w c12)
-    dp0 = -2.0 * im_a - gp * p0
-    dp2 = 2.0 * im_b - gm * p2
-    u = p1 - p0
-    v = p2 - p1
-    wc_r = wr * cr - wi * ci  # w c02
-    wc_i = wr * ci + wi * cr
-    q_r = wr * u - wc_r  # q = w* u - w c02
-    q_i = -wi * u - wc_i
-    r_r = wc_r + wr * v  # r = w c02 + w* v
-    r_i = wc_i - wi * v
-    dK = d + K
-    mr = br - ar
-    mi = bi - ai
-    e2 = 2.0 * d + K
-    hg = 0.5 * (gp + gm)
-    rows = [
-        dp0,
-        dp2,
-        -d * ai - 0.5 * gp * ar + q_i,
-        d * ar - 0.5 * gp * ai - q_r,
-        -dK * bi - 0.5 * gm * br + r_i,
-        dK * br - 0.5 * gm * bi - r_r,
-        -e2 * ci - hg * cr + (wr * mi - wi * mr),
-        e2 * cr - hg * ci - (wr * mr + wi * mi),
-    ]
-    if explicit_p1:
-        rows.append(2.0 * (im_a - im_b) + gp * p0 + gm * p2)
-    return jnp.stack(rows, 0)
+    st = structure(model.oscillator)
+    p = params_from_model(model, xp=np)
+    rho = np.asarray(rho, dtype=np.complex128)
+    batch = model.batch_shape
+    rho = np.broadcast_to(rho, (*batch, model.G, st.d, st.d))
+    Y = np.moveaxis(to_real(rho), -1, 0)  # (n, *batch, G)
+    Y = np.moveaxis(Y, -1, 1)  # (n, G, *batch)
+    om = np.asarray(omega, dtype=np.float64)
+    lc = prepare(p, st, om[None] if om.ndim else float(om))
+    dY = rhs(Y, lc, p.Cr, p.Ci, st)
+    dY = np.moveaxis(np.moveaxis(dY, 1, -1), 0, -1)  # (*batch, G, n)
+    return from_real(dY)

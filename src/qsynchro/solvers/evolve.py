@@ -1,18 +1,12 @@
-r"""Time evolution of the mean-field equations (Nadolny & Bruder, Eq. 2): fixed-step RK4.
+r"""Time evolution of mean-field networks of any oscillator: fixed-step RK4 in ``lax.scan``.
 
-A classical fourth-order Runge-Kutta step in ``jax.lax.scan`` over the packed real
-elementwise state of :mod:`qsynchro.equations.meanfield` (with p1 kept explicitly in
-:func:`evolve`, so that the trace error is a real diagnostic), batched over any number of
-models. For these tiny
-systems a fixed step is much cheaper than an adaptive scheme; the step is checked against a
-tight adaptive reference in ``tests/physics/test_meanfield_evolve.py`` and in the benchmark.
-
-Default initial state (every group): the pure state
-:math:`|\psi_0\rangle = \sqrt{1-2\epsilon^2}\,|1\rangle + \epsilon(|0\rangle + |2\rangle)`
-with :math:`\epsilon = 10^{-2}`, i.e. the unsynchronized state :math:`|1\rangle\langle1|`
-plus a small coherence that breaks the U(1) phase symmetry, with
-:math:`\langle S^+\rangle_\sigma(0) = 2\sqrt2\,\epsilon\sqrt{1-2\epsilon^2}` real and positive
-in every group.
+A classical fourth-order Runge-Kutta step over the real coordinates of
+:mod:`qsynchro.equations.meanfield` (all :math:`d^2` of them, so that the trace is conserved
+only by the dynamics and its error is a genuine diagnostic), batched over any number of
+models. For these tiny systems a fixed step is much cheaper than an adaptive scheme; the step
+is checked against a tight adaptive reference in ``tests/physics/test_meanfield_evolve.py``
+and its fourth order against the matrix exponential. The default initial state is
+:func:`qsynchro.solvers.local.default_initial_state`.
 """
 
 from __future__ import annotations
@@ -25,151 +19,115 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from qsynchro._checks import check_density_matrix, check_int, check_nonnegative, check_positive
+from qsynchro._checks import check_density_matrix, check_int, check_positive
 from qsynchro._jax import x64
 from qsynchro.equations.meanfield import (
-    MFParams,
-    PackedParams,
-    State,
-    from_components,
-    packed_params,
+    Structure,
+    expectation,
+    from_real,
+    params_from_model,
+    prepare,
     rhs,
-    rhs_packed,
-    s_plus,
+    structure,
+    to_real,
 )
 from qsynchro.models.network import Network
+from qsynchro.models.oscillator import warn_truncation
+from qsynchro.solvers.local import DEFAULT_EPSILON, default_initial_state
 
 __all__ = [
     "DEFAULT_EPSILON",
     "Trajectory",
-    "default_initial_state",
+    "advance",
     "evolve",
-    "min_eigenvalue",
     "rk4_step",
+    "sample",
 ]
 
-#: amplitude of the symmetry-breaking coherence of the default initial state
-DEFAULT_EPSILON = 1e-2
 
-
-def default_initial_state(G: int, epsilon: float = DEFAULT_EPSILON) -> np.ndarray:
-    r"""Default initial state, shape (G, 3, 3): :math:`|\psi_0\rangle\langle\psi_0|` per group."""
-    eps = float(check_nonnegative("epsilon", epsilon))
-    if eps > 0.5:
-        raise ValueError(f"Argument `epsilon` must be at most 0.5, but got {eps}.")
-    psi = np.array([eps, np.sqrt(1.0 - 2.0 * eps**2), eps], dtype=np.complex128)
-    rho = np.outer(psi, psi.conj())
-    return np.broadcast_to(rho, (G, 3, 3)).copy()
-
-
-def rk4_step(y: State, p: MFParams, h: Any, omega: Any = 0.0) -> State:
-    """One classical RK4 step of size ``h`` for Eq. 2 (elementwise)."""
-    tm = jax.tree_util.tree_map
-    k1 = rhs(y, p, omega)
-    k2 = rhs(tm(lambda a, b: a + 0.5 * h * b, y, k1), p, omega)
-    k3 = rhs(tm(lambda a, b: a + 0.5 * h * b, y, k2), p, omega)
-    k4 = rhs(tm(lambda a, b: a + h * b, y, k3), p, omega)
-    return tm(
-        lambda a, b1, b2, b3, b4: a + (h / 6.0) * (b1 + 2.0 * b2 + 2.0 * b3 + b4), y, k1, k2, k3, k4
-    )
-
-
-def rk4_step_packed(Y: Any, p: PackedParams, h: Any, omega: Any = 0.0) -> Any:
-    """One RK4 step on the packed real state (8, G, B) of :func:`rhs_packed`."""
-    k1 = rhs_packed(Y, p, omega)
-    k2 = rhs_packed(Y + (0.5 * h) * k1, p, omega)
-    k3 = rhs_packed(Y + (0.5 * h) * k2, p, omega)
-    k4 = rhs_packed(Y + h * k3, p, omega)
+def rk4_step(Y: Any, lc: Any, Cr: Any, Ci: Any, st: Structure, h: Any) -> Any:
+    """One classical RK4 step of size ``h`` on real coordinates Y (d^2, G, *batch)."""
+    k1 = rhs(Y, lc, Cr, Ci, st)
+    k2 = rhs(Y + (0.5 * h) * k1, lc, Cr, Ci, st)
+    k3 = rhs(Y + (0.5 * h) * k2, lc, Cr, Ci, st)
+    k4 = rhs(Y + h * k3, lc, Cr, Ci, st)
     return Y + (h / 6.0) * (k1 + 2.0 * (k2 + k3) + k4)
 
 
-@jax.jit
-def advance_packed(Y: Any, p: PackedParams, dt: Any, n: Any, omega: Any = 0.0) -> Any:
-    """``n`` (traced, no recompilation) RK4 steps of size ``dt`` on the packed state (8, G, B)."""
-    return jax.lax.fori_loop(0, n, lambda _, z: rk4_step_packed(z, p, dt, omega), Y)
+@partial(jax.jit, static_argnames=("st",))
+def advance(Y: Any, lc: Any, Cr: Any, Ci: Any, dt: Any, n: Any, *, st: Structure) -> Any:
+    """``n`` (traced: no recompilation) RK4 steps of size ``dt``."""
+    return jax.lax.fori_loop(0, n, lambda _, z: rk4_step(z, lc, Cr, Ci, st, dt), Y)
 
 
-@partial(jax.jit, static_argnames=("n_every", "n_samples"))
-def sample_packed(
-    Y: Any, p: PackedParams, dt: Any, omega: Any = 0.0, *, n_every: int, n_samples: int
+def _expect_a(Y: Any, st: Structure) -> Any:
+    sr, si = expectation(Y, st)
+    return jax.lax.complex(sr, si)
+
+
+def _magnitudes(Y: Any, st: Structure) -> Any:
+    """Populations and |rho_ij| (i < j), shape (d + d(d-1)/2, G, *batch)."""
+    d = st.d
+    mags = [Y[i] for i in range(d)]
+    mags += [jnp.hypot(Y[d + 2 * k], Y[d + 2 * k + 1]) for k in range((st.n - d) // 2)]
+    return jnp.stack(mags, 0)
+
+
+@partial(jax.jit, static_argnames=("st", "n_every", "n_samples"))
+def sample(
+    Y: Any, lc: Any, Cr: Any, Ci: Any, dt: Any, *, st: Structure, n_every: int, n_samples: int
 ) -> tuple[Any, Any, Any]:
-    """Sample <S^+> every ``n_every`` steps, ``n_samples`` times (first after n_every steps).
+    """Sample <A> every ``n_every`` steps, ``n_samples`` times (first after n_every steps).
 
     Returns:
-        ``(Y_end, s_plus, means)``: final packed state, samples of shape (n_samples, G, B)
-        (complex), and time averages over the samples of ``|c02|, p0, p2``, shape (3, G, B).
+        ``(Y_end, a, means)``: final state, <A> samples of shape (n_samples, G, *batch)
+        (complex), and time averages over the samples of the populations and of
+        :math:`|\\rho_{ij}|` (i < j, row-major), shape (d + d(d-1)/2, G, *batch).
     """
 
     def body(carry: tuple[Any, Any], _: Any) -> tuple[tuple[Any, Any], Any]:
         z, acc = carry
-        z = jax.lax.fori_loop(0, n_every, lambda _, u: rk4_step_packed(u, p, dt, omega), z)
-        acc = acc + jnp.stack([jnp.hypot(z[6], z[7]), z[0], z[1]], 0)
-        sp = np.sqrt(2.0) * jax.lax.complex(z[2] + z[4], z[3] + z[5])
-        return (z, acc), sp
+        z = jax.lax.fori_loop(0, n_every, lambda _, u: rk4_step(u, lc, Cr, Ci, st, dt), z)
+        return (z, acc + _magnitudes(z, st)), _expect_a(z, st)
 
-    acc0 = jnp.zeros((3, *Y.shape[1:]), dtype=Y.dtype)
-    (Y, acc), sp = jax.lax.scan(body, (Y, acc0), None, length=n_samples)
-    return Y, sp, acc / n_samples
-
-
-def min_eigenvalue(y: State) -> Any:
-    """Smallest eigenvalue of each Hermitian 3x3 ``rho`` (closed form, trigonometric), (..., G).
-
-    Accurate to about sqrt(machine epsilon) near degenerate spectra: a diagnostic.
-    """
-    q = (y.p0 + y.p1 + y.p2) / 3.0
-    off = jnp.abs(y.c01) ** 2 + jnp.abs(y.c02) ** 2 + jnp.abs(y.c12) ** 2
-    b0, b1, b2 = y.p0 - q, y.p1 - q, y.p2 - q
-    p2 = b0**2 + b1**2 + b2**2 + 2.0 * off
-    pp = jnp.sqrt(p2 / 6.0)
-    det = (
-        b0 * b1 * b2
-        + 2.0 * jnp.real(y.c01 * y.c12 * jnp.conj(y.c02))
-        - b0 * jnp.abs(y.c12) ** 2
-        - b1 * jnp.abs(y.c02) ** 2
-        - b2 * jnp.abs(y.c01) ** 2
-    )
-    safe = jnp.where(pp > 0, pp, 1.0)
-    r = jnp.clip(det / (2.0 * safe**3), -1.0, 1.0)
-    phi = jnp.arccos(r) / 3.0
-    return jnp.where(pp > 0, q + 2.0 * pp * jnp.cos(phi + 2.0 * np.pi / 3.0), q)
+    n_mag = st.d + (st.n - st.d) // 2
+    acc0 = jnp.zeros((n_mag, *Y.shape[1:]), dtype=Y.dtype)
+    (Y, acc), a = jax.lax.scan(body, (Y, acc0), None, length=n_samples)
+    return Y, a, acc / n_samples
 
 
-def _state9(Y: Any) -> State:
-    """Packed state with explicit p1 (9, G, B) -> :class:`State` with fields (G, B)."""
-    return State(
-        Y[0],
-        Y[8],
-        Y[1],
-        jax.lax.complex(Y[2], Y[3]),
-        jax.lax.complex(Y[4], Y[5]),
-        jax.lax.complex(Y[6], Y[7]),
-    )
-
-
-@partial(jax.jit, static_argnames=("n_samples",))
+@partial(jax.jit, static_argnames=("st", "n_samples"))
 def _integrate(
-    Y0: Any, p: PackedParams, dt: Any, n_pre: Any, n_every: Any, *, n_samples: int
+    Y0: Any,
+    lc: Any,
+    Cr: Any,
+    Ci: Any,
+    dt: Any,
+    n_pre: Any,
+    n_every: Any,
+    *,
+    st: Structure,
+    n_samples: int,
 ) -> tuple[Any, Any, Any]:
-    """``n_pre`` RK4 steps, then ``n_samples`` samples every ``n_every`` steps (first at n_pre).
+    """``n_pre`` steps, then ``n_samples`` samples every ``n_every`` steps (first at n_pre).
 
-    ``n_pre`` and ``n_every`` are traced (no recompilation when only the times change).
-
-    Works on the packed real state with explicit p1 (9, G, B) (see
-    :func:`qsynchro.equations.meanfield.rhs_packed`), so that the trace is a genuine
-    invariant of the numerical flow. Returns the final state, <S^+> samples of shape
-    (n_samples, G, B) and (max trace error, min eigenvalue) over t = 0 and the samples.
+    Returns the final state, <A> samples (n_samples, G, B), the states' diagnostics
+    (max trace error, min eigenvalue, max top-level population) over t = 0 and the samples.
     """
 
-    def steps(Y: Any, n: int) -> Any:
-        return jax.lax.fori_loop(0, n, lambda _, z: rk4_step_packed(z, p, dt), Y)
+    def steps(Y: Any, n: Any) -> Any:
+        return jax.lax.fori_loop(0, n, lambda _, z: rk4_step(z, lc, Cr, Ci, st, dt), Y)
 
     def diag(Y: Any) -> Any:
-        y = _state9(Y)
-        return jnp.stack([jnp.abs(y.p0 + y.p1 + y.p2 - 1.0), min_eigenvalue(y)], 0)
+        tr = sum(Y[i] for i in range(st.d))
+        rho = from_real(jnp.moveaxis(Y, 0, -1), xp=jnp)
+        emin = jnp.linalg.eigvalsh(rho)[..., 0]
+        return jnp.stack([jnp.abs(tr - 1.0), emin, Y[st.d - 1]], 0)
 
     def merge(dm: Any, dz: Any) -> Any:
-        return jnp.stack([jnp.maximum(dm[0], dz[0]), jnp.minimum(dm[1], dz[1])])
+        return jnp.stack(
+            [jnp.maximum(dm[0], dz[0]), jnp.minimum(dm[1], dz[1]), jnp.maximum(dm[2], dz[2])]
+        )
 
     Y = steps(Y0, n_pre)
     dmax = merge(diag(Y0), diag(Y))
@@ -177,30 +135,33 @@ def _integrate(
     def body(carry: tuple[Any, Any], _: Any) -> tuple[tuple[Any, Any], Any]:
         z, dm = carry
         z = steps(z, n_every)
-        return (z, merge(dm, diag(z))), s_plus(_state9(z))
+        return (z, merge(dm, diag(z))), _expect_a(z, st)
 
-    first = s_plus(_state9(Y))[None]
+    first = _expect_a(Y, st)[None]
     if n_samples > 1:
-        (Y, dmax), sp = jax.lax.scan(body, (Y, dmax), None, length=n_samples - 1)
-        sp = jnp.concatenate([first, sp], 0)
+        (Y, dmax), a = jax.lax.scan(body, (Y, dmax), None, length=n_samples - 1)
+        a = jnp.concatenate([first, a], 0)
     else:
-        sp = first
-    return Y, sp, dmax
+        a = first
+    return Y, a, dmax
 
 
 @dataclass(frozen=True)
 class Trajectory:
-    """Result of :func:`evolve`.
+    r"""Result of :func:`evolve`.
 
     Attributes:
         t: sample times, shape (n_samples,).
-        s_plus: :math:`\\langle S^+\\rangle_\\sigma(t)`, complex, shape (*batch, G, n_samples).
-        rho_final: density matrices at the last sample time, shape (*batch, G, 3, 3).
-        max_trace_error: max over samples and groups of :math:`|\\mathrm{Tr}\\rho - 1|`, (*batch,).
-        max_hermiticity_error: max :math:`|\\rho-\\rho^\\dagger|` of ``rho_final`` (zero by
-            construction in the elementwise representation), shape (*batch,).
+        s_plus: :math:`\langle A\rangle_\sigma(t)` (for spin-1 :math:`\langle S^+\rangle`),
+            complex, shape (*batch, G, n_samples).
+        rho_final: density matrices at the last sample time, shape (*batch, G, d, d).
+        max_trace_error: max over samples and groups of :math:`|\mathrm{Tr}\rho - 1|`, (*batch,).
+        max_hermiticity_error: max :math:`|\rho-\rho^\dagger|` of ``rho_final`` (zero by
+            construction in real coordinates), shape (*batch,).
         min_eigenvalue: smallest eigenvalue of any group's rho at the samples (and t=0),
             shape (*batch,).
+        max_top_population: largest population of the highest level (van der Pol:
+            :math:`|n_\mathrm{max}\rangle`, the truncation error), shape (*batch,).
     """
 
     t: np.ndarray
@@ -209,39 +170,25 @@ class Trajectory:
     max_trace_error: np.ndarray
     max_hermiticity_error: np.ndarray
     min_eigenvalue: np.ndarray
+    max_top_population: np.ndarray
+
+    @property
+    def amplitude(self) -> np.ndarray:
+        r""":math:`\langle A\rangle_\sigma(t)`, the same array as ``s_plus``."""
+        return self.s_plus
+
+    def __repr__(self) -> str:
+        return (
+            f"Trajectory(batch_shape={self.s_plus.shape[:-2]}, G={self.s_plus.shape[-2]}, "
+            f"n_samples={self.t.size}, t=[{self.t[0]:g}, {self.t[-1]:g}], "
+            f"max_trace_error={float(np.max(self.max_trace_error)):.1e}, "
+            f"min_eigenvalue={float(np.min(self.min_eigenvalue)):.1e})"
+        )
 
 
-def evolve(
-    model: Network,
-    t_final: float,
-    *,
-    rho0: Any = None,
-    dt: float = 0.01,
-    n_samples: int | None = None,
-    sample_dt: float | None = None,
-    epsilon: float = DEFAULT_EPSILON,
-) -> Trajectory:
-    r"""Integrate Eq. 2 from ``rho0`` to ``t_final`` with fixed-step RK4 and sample <S^+>.
-
-    Samples are taken at the ``n_samples`` times
-    :math:`t_k = t_\mathrm{final} - (n_\mathrm{samples} - 1 - k)\,\Delta t_s`, so the sampling
-    window is the last :math:`(n_\mathrm{samples}-1)\Delta t_s` of the run.
-
-    Args:
-        model: the network (any batch shape).
-        t_final: final time (> 0), in units of 1/gamma_minus when gamma_minus = 1.
-        rho0: initial state, shape (G, 3, 3) or (*batch, G, 3, 3); default
-            :func:`default_initial_state` with ``epsilon``.
-        dt: RK4 step.
-        n_samples: number of samples in the window (>= 1); default
-            ``min(1024, t_final / dt + 1)``.
-        sample_dt: sample spacing, a multiple of ``dt``; default ``t_final / (n_samples - 1)``
-            rounded down to a multiple of ``dt`` (the window then covers the whole run).
-        epsilon: coherence of the default initial state (ignored if ``rho0`` is given).
-
-    Returns:
-        :class:`Trajectory`.
-    """
+def _schedule(
+    t_final: float, dt: float, n_samples: int | None, sample_dt: float | None
+) -> tuple[int, int, int]:
     t_final = float(check_positive("t_final", t_final))
     dt = float(check_positive("dt", dt))
     n_total = round(t_final / dt)
@@ -268,49 +215,93 @@ def evolve(
             f"Argument `n_samples` = {n_samples} with spacing {n_every * dt} does not fit into "
             f"`t_final` = {t_final}."
         )
-    G = model.G
-    batch = model.batch_shape
+    return n_samples, n_every, n_pre
+
+
+def evolve(
+    model: Network,
+    t_final: float,
+    *,
+    rho0: Any = None,
+    dt: float = 0.01,
+    n_samples: int | None = None,
+    sample_dt: float | None = None,
+    epsilon: float = DEFAULT_EPSILON,
+) -> Trajectory:
+    r"""Integrate the mean-field equations from ``rho0`` to ``t_final`` (RK4) and sample <A>.
+
+    Samples are taken at the ``n_samples`` times
+    :math:`t_k = t_\mathrm{final} - (n_\mathrm{samples} - 1 - k)\,\Delta t_s`, so the sampling
+    window is the last :math:`(n_\mathrm{samples}-1)\Delta t_s` of the run.
+
+    Args:
+        model: the network (any oscillator, any batch shape).
+        t_final: final time (> 0), in units of the oscillator's rates.
+        rho0: initial state, shape (G, d, d) or (*batch, G, d, d); default
+            :func:`~qsynchro.solvers.local.default_initial_state` with ``epsilon``.
+        dt: RK4 step.
+        n_samples: number of samples in the window (>= 1); default
+            ``min(1024, t_final / dt + 1)``.
+        sample_dt: sample spacing, a multiple of ``dt``; default ``t_final / (n_samples - 1)``
+            rounded down to a multiple of ``dt`` (the window then covers the whole run).
+        epsilon: coherence of the default initial state (ignored if ``rho0`` is given).
+
+    Returns:
+        :class:`Trajectory`.
+    """
+    if not isinstance(model, Network):
+        raise TypeError(
+            f"evolve() takes a Network (mean-field groups of any oscillator), but got "
+            f"{type(model).__name__}. For a single driven spin-1 use driven_evolve(); "
+            "for a Maser use qsynchro.solvers.maser_lab.evolve_rotating() or steady_state()."
+        )
+    n_samples, n_every, n_pre = _schedule(t_final, dt, n_samples, sample_dt)
+    G, d, batch = model.G, model.d, model.batch_shape
     if rho0 is None:
-        rho0 = default_initial_state(G, epsilon)
+        rho0 = default_initial_state(model, epsilon)
     rho0 = np.asarray(rho0)
-    if rho0.ndim < 3 or rho0.shape[-3:] != (G, 3, 3):
-        raise ValueError(f"Argument `rho0` must have shape (..., {G}, 3, 3), but got {rho0.shape}.")
+    if rho0.ndim < 3 or rho0.shape[-3:] != (G, d, d):
+        raise ValueError(
+            f"Argument `rho0` must have shape (..., {G}, {d}, {d}), but got {rho0.shape}."
+        )
     rho0 = check_density_matrix("rho0", rho0)
     try:
-        rho0 = np.broadcast_to(rho0, (*batch, G, 3, 3))
+        rho0 = np.broadcast_to(rho0, (*batch, G, d, d))
     except ValueError:
         raise ValueError(
-            f"Argument `rho0` must broadcast to the model's batch shape {batch} + ({G}, 3, 3), "
-            f"but got {rho0.shape}."
+            f"Argument `rho0` must broadcast to the model's batch shape {batch} + ({G}, {d}, "
+            f"{d}), but got {rho0.shape}."
         ) from None
     flat = model.flat()
+    st = structure(model.oscillator)
     with x64():
-        p = packed_params(flat)
-        r = rho0.reshape(-1, G, 3, 3)
-        rows = [
-            r[..., 0, 0].real,
-            r[..., 2, 2].real,
-            r[..., 0, 1].real,
-            r[..., 0, 1].imag,
-            r[..., 1, 2].real,
-            r[..., 1, 2].imag,
-            r[..., 0, 2].real,
-            r[..., 0, 2].imag,
-            r[..., 1, 1].real,
-        ]
-        Y0 = jnp.asarray(np.stack([x.T for x in rows], 0))  # (9, G, B)
-        Y, sp, dmax = _integrate(Y0, p, jnp.float64(dt), n_pre, n_every, n_samples=n_samples)
-        y = _state9(Y)
-        rho_f = np.asarray(from_components(State(*(f.T for f in y))))
-        sp = np.transpose(np.asarray(sp), (2, 1, 0))  # (B, G, n)
-        dmax = np.asarray(dmax)  # (2, G, B)
+        p = params_from_model(flat)
+        lc = prepare(p, st)
+        Y0 = np.moveaxis(to_real(rho0.reshape(-1, G, d, d)), (0, 1, 2), (2, 1, 0))  # (n, G, B)
+        Y, a, dm = _integrate(
+            jnp.asarray(Y0),
+            lc,
+            p.Cr,
+            p.Ci,
+            jnp.float64(dt),
+            n_pre,
+            n_every,
+            st=st,
+            n_samples=n_samples,
+        )
+        rho_f = from_real(np.moveaxis(np.asarray(Y), (0, 1, 2), (2, 1, 0)))  # (B, G, d, d)
+        a = np.transpose(np.asarray(a), (2, 1, 0))  # (B, G, n)
+        dm = np.asarray(dm)  # (3, G, B)
     herm = np.max(np.abs(rho_f - np.conj(np.swapaxes(rho_f, -1, -2))), axis=(-1, -2, -3))
+    top = np.max(dm[2], axis=0)
+    warn_truncation(model.oscillator, top)
     t = t_final - (n_samples - 1 - np.arange(n_samples)) * n_every * dt
     return Trajectory(
         t=t,
-        s_plus=sp.reshape(*batch, G, n_samples),
-        rho_final=rho_f.reshape(*batch, G, 3, 3),
-        max_trace_error=np.max(dmax[0], axis=0).reshape(batch),
+        s_plus=a.reshape(*batch, G, n_samples),
+        rho_final=rho_f.reshape(*batch, G, d, d),
+        max_trace_error=np.max(dm[0], axis=0).reshape(batch),
         max_hermiticity_error=herm.reshape(batch),
-        min_eigenvalue=np.min(dmax[1], axis=0).reshape(batch),
+        min_eigenvalue=np.min(dm[1], axis=0).reshape(batch),
+        max_top_population=top.reshape(batch),
     )

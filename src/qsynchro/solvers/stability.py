@@ -1,4 +1,26 @@
-r"""Linear stability of the unsynchronized state :math:`\rho_\sigma = |1\rangle\langle1|` (Eq. 2).
+r"""Linear stability of the unsynchronized state (Eq. 2 of Nadolny & Bruder, any oscillator).
+
+Any oscillator
+--------------
+The unsynchronized state is the steady state :math:`\rho^*_\sigma` of each uncoupled group
+(:mod:`qsynchro.solvers.local`). For a U(1)-symmetric oscillator it is diagonal in the charge
+basis of :math:`N` and the linearization splits into charge sectors; the sector that carries
+:math:`\langle A\rangle` holds the entries :math:`\rho_{ij}` with :math:`q_i - q_j = -1` and
+obeys the complex-linear system
+
+.. math::
+
+    \dot x_\sigma = \mathcal{L}^{(-1)}_\sigma x_\sigma
+        - i\Big(\sum_\tau C^*_{\sigma\tau}\,a\cdot x_\tau\Big)\,
+          [A^\dagger, \rho^*_\sigma]^{(-1)},\qquad \langle A\rangle_\tau = a\cdot x_\tau,
+
+(:func:`coherence_block`), because the coupling Hamiltonian :math:`wA + w^*A^\dagger` acts
+on :math:`\rho^*` through :math:`w^* = \sum_\tau C^*_{\sigma\tau}\langle A\rangle_\tau`.
+Without U(1) symmetry (a drive) the full Jacobian of the trace-reduced equations is used
+(:func:`jacobian`).
+
+Spin-1 (the paper's oscillator)
+-------------------------------
 
 Linearization
 -------------
@@ -64,75 +86,173 @@ g = 0 and V_c = 0 (the state is then only marginally stable at V = 0).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import scipy.optimize
 
 from qsynchro._checks import check_finite, check_nonnegative
+from qsynchro._jax import x64
+from qsynchro.equations.meanfield import (
+    MFParams,
+    expand,
+    params_from_model,
+    prepare,
+    reduce,
+    rhs,
+    structure,
+    to_real,
+)
 from qsynchro.models.network import Network
+from qsynchro.models.oscillator import Oscillator
+from qsynchro.solvers.local import local_steady_state
 
 __all__ = [
+    "Stability",
     "coherence_block",
     "critical_coupling",
     "critical_coupling_numeric",
+    "jacobian",
     "jacobian_eigenvalues",
+    "linear_stability",
     "max_growth_rate",
 ]
 
 
+# ---------------------------------------------------------------------- charge sector
+def _sector(osc: Oscillator) -> list[tuple[int, int]]:
+    q = osc.charges
+    d = osc.dim
+    return [(i, j) for i in range(d) for j in range(d) if abs(q[i] - q[j] + 1.0) < 1e-9]
+
+
+def _sector_matrices(osc: Oscillator) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
+    """Complex matrices of every term restricted to the charge -1 sector, and the vector a."""
+    S = _sector(osc)
+    d = osc.dim
+    ops: list[Any] = []
+    for h in osc.hamiltonian.values():
+        ops.append(lambda r, h=h: -1j * (h @ r - r @ h))
+    for L in osc.jumps.values():
+        Ld = L.conj().T
+        ops.append(lambda r, L=L, Ld=Ld: L @ r @ Ld - 0.5 * (Ld @ L @ r + r @ Ld @ L))
+    N = osc.detuning_generator
+    ops.append(lambda r: -1j * (N @ r - r @ N))
+    mats = np.zeros((len(ops), len(S), len(S)), dtype=np.complex128)
+    for c, (i, j) in enumerate(S):
+        E = np.zeros((d, d), dtype=np.complex128)
+        E[i, j] = 1.0
+        for t, op in enumerate(ops):
+            out = op(E)
+            mats[t, :, c] = [out[k, l] for k, l in S]
+    A = osc.coupling_operator
+    a = np.array([A[j, i] for i, j in S])  # <A> = sum_{(i,j) in S} A_ji rho_ij
+    return mats, a, S
+
+
 def coherence_block(model: Network) -> np.ndarray:
-    r"""Complex-linear charge +1 Jacobian block at :math:`|1\rangle\langle1|`, (*batch, 2G, 2G).
+    r"""Complex-linear Jacobian block of the sector of :math:`\langle A\rangle` at the
+    unsynchronized state, shape (*batch, mG, mG) with m the sector size (spin-1: m = 2).
 
-    Ordering of the 2G unknowns: :math:`(c_{01,1}, \dots, c_{01,G}, c_{12,1}, \dots, c_{12,G})`.
+    Ordering of the unknowns: group-major, :math:`(x_{1}, \dots, x_{G})` with
+    :math:`x_\sigma` the sector entries :math:`\rho_{ij}` (:math:`q_i - q_j = -1`,
+    row-major); for spin-1 :math:`(c_{01}, c_{12})_\sigma`.
+
+    Raises:
+        ValueError: if the oscillator is not U(1) symmetric (use :func:`jacobian`).
     """
-    d = model.detuning
-    C = model.coupling
-    K = model.K[..., None]
-    gp = model.gamma_plus[..., None]
-    gm = model.gamma_minus[..., None]
-    G = model.G
-    batch = model.batch_shape
-    A = np.zeros((*batch, 2 * G, 2 * G), dtype=np.complex128)
-    eye = np.eye(G)
-    diag01 = (1j * d - 0.5 * gp)[..., :, None] * eye
-    diag12 = (1j * (d + K) - 0.5 * gm)[..., :, None] * eye
-    A[..., :G, :G] = diag01 - 2j * C
-    A[..., :G, G:] = -2j * C
-    A[..., G:, :G] = 2j * C
-    A[..., G:, G:] = diag12 + 2j * C
-    return A
+    osc = model.oscillator
+    if not model.u1_symmetric:
+        raise ValueError(
+            f"coherence_block needs a U(1)-symmetric model, but the {osc.name!r} oscillator has "
+            f"nonzero symmetry-breaking terms {list(osc.symmetry_breaking)}; use jacobian()."
+        )
+    mats, a, S = _sector_matrices(osc)
+    m, G = len(S), model.G
+    p = params_from_model(model, xp=np)
+    coef = np.moveaxis(np.asarray(p.coef), (0, 1), (-1, -2))  # (*batch, G, n_terms)
+    L = np.tensordot(coef, mats, axes=(-1, 0))  # (*batch, G, m, m)
+    rho = local_steady_state(model)  # (*batch, G, d, d)
+    Ad = osc.coupling_operator.conj().T
+    comm = np.einsum("ij,...jk->...ik", Ad, rho) - np.einsum("...ij,jk->...ik", rho, Ad)
+    b = np.stack([comm[..., i, j] for i, j in S], -1)  # (*batch, G, m)
+    C = np.conj(model.coupling)  # (*batch, G, G)
+    J = -1j * np.einsum("...st,...si,j->...sitj", C, b, a)
+    J = J.reshape(*model.batch_shape, G * m, G * m).astype(np.complex128)
+    for s in range(G):
+        J[..., s * m : (s + 1) * m, s * m : (s + 1) * m] += L[..., s, :, :]
+    return J
 
 
-def jacobian_eigenvalues(model: Network) -> np.ndarray:
-    r"""All eigenvalues of the Jacobian of Eq. 2 at :math:`\rho_\sigma = |1\rangle\langle1|`.
+# ---------------------------------------------------------------------- full Jacobian
+def _reduced_field(x: Any, lc: Any, Cr: Any, Ci: Any, st: Any, G: int) -> Any:
+    Y = expand(x.reshape(st.n - 1, G), st.d)
+    return reduce(rhs(Y, lc, Cr, Ci, st)).reshape(-1)
 
-    The real phase space has 8 dimensions per group (trace fixed). The spectrum is the
-    union of: eig(A) of :func:`coherence_block` and its complex conjugate (charge +-1),
-    :math:`-\gamma_+, -\gamma_-` (populations) and
-    :math:`i(2d_\sigma+K) - (\gamma_++\gamma_-)/2` with its conjugate (charge +-2), per group.
+
+def jacobian(model: Network, rho: Any = None, *, omega: Any = 0.0) -> np.ndarray:
+    r"""Jacobian of the trace-reduced mean-field equations, shape (*batch, G(d^2-1), G(d^2-1)).
+
+    Coordinates: for each real coordinate except :math:`\rho_{00}` (row-major in
+    :mod:`qsynchro.equations.meanfield`), all groups (coordinate-major).
 
     Args:
-        model: the network (any batch shape).
-
-    Returns:
-        complex array of shape (*batch, 8G), sorted by decreasing real part.
+        model: the network.
+        rho: the state, shape (*batch, G, d, d); default the unsynchronized state.
+        omega: frame frequency (scalar or (*batch,)); for a locked state its frequency.
     """
-    A = coherence_block(model)
-    ev = np.linalg.eigvals(A)
-    d = model.detuning
-    K = model.K[..., None]
-    gp = np.broadcast_to(model.gamma_plus[..., None], d.shape)
-    gm = np.broadcast_to(model.gamma_minus[..., None], d.shape)
-    c02 = 1j * (2 * d + K) - 0.5 * (gp + gm)
-    allev = np.concatenate([ev, ev.conj(), -gp + 0j, -gm + 0j, c02, c02.conj()], axis=-1)
-    order = np.argsort(-allev.real, axis=-1, kind="stable")
-    return np.take_along_axis(allev, order, axis=-1)
+    st = structure(model.oscillator)
+    G = model.G
+    if rho is None:
+        rho = local_steady_state(model)
+    rho = np.broadcast_to(np.asarray(rho, dtype=np.complex128), (*model.batch_shape, G, st.d, st.d))
+    flat = model.flat()
+    B = flat.batch_shape[0]
+    om = np.broadcast_to(np.asarray(omega, dtype=np.float64), model.batch_shape).reshape(B)
+    with x64():
+        p = params_from_model(flat)
+        Y = np.moveaxis(to_real(rho.reshape(B, G, st.d, st.d)), (0, 1, 2), (2, 1, 0))
+        x = jnp.asarray(reduce(Y).reshape(-1, B).T)  # (B, (n-1) G)
+        J = np.asarray(_jacobians(x, p.coef, p.Cr, p.Ci, jnp.asarray(om), st=st, G=G))
+    return J.reshape(*model.batch_shape, *J.shape[-2:])
+
+
+@partial(jax.jit, static_argnames=("st", "G"))
+def _jacobians(x: Any, coef: Any, Cr: Any, Ci: Any, om: Any, *, st: Any, G: int) -> Any:
+    """Batched Jacobians of the reduced field: x (B, m), parameters batch-last, om (B,)."""
+
+    def one(xx: Any, c: Any, cr: Any, ci: Any, o: Any) -> Any:
+        lc = prepare(MFParams(c, cr, ci), st, o)
+        return jax.jacfwd(_reduced_field)(xx, lc, cr, ci, st, G)
+
+    return jax.vmap(one, in_axes=(0, -1, -1, -1, 0))(x, coef, Cr, Ci, om)
+
+
+def jacobian_eigenvalues(model: Network, rho: Any = None, *, omega: Any = 0.0) -> np.ndarray:
+    r"""Eigenvalues of :func:`jacobian`, sorted by decreasing real part, (*batch, G(d^2-1)).
+
+    At the unsynchronized state of a spin-1 network this is the union of eig(A) of
+    :func:`coherence_block` and its conjugate, :math:`-\gamma_\pm`, and
+    :math:`i(2d_\sigma+K) - (\gamma_++\gamma_-)/2` with its conjugate, per group.
+    """
+    ev = np.linalg.eigvals(jacobian(model, rho, omega=omega))
+    order = np.argsort(-ev.real, axis=-1, kind="stable")
+    return np.take_along_axis(ev, order, axis=-1)
 
 
 def max_growth_rate(model: Network) -> np.ndarray:
-    """Largest real part of the charge +1 block (growth rate of <S^+>), shape (*batch,)."""
-    return np.max(np.linalg.eigvals(coherence_block(model)).real, axis=-1)
+    """Largest growth rate of perturbations of the unsynchronized state, shape (*batch,).
+
+    For a U(1)-symmetric oscillator: the sector of <A> (:func:`coherence_block`); otherwise
+    the full Jacobian.
+    """
+    if model.u1_symmetric:
+        return np.max(np.linalg.eigvals(coherence_block(model)).real, axis=-1)
+    return np.max(jacobian_eigenvalues(model).real, axis=-1)
 
 
 def _rates(gamma_plus: Any, gamma_minus: Any, K: Any) -> tuple[np.ndarray, ...]:
@@ -144,11 +264,26 @@ def _rates(gamma_plus: Any, gamma_minus: Any, K: Any) -> tuple[np.ndarray, ...]:
     return np.broadcast_arrays(gp, gm, Kv.astype(np.float64))
 
 
-def critical_coupling(gamma_plus: Any, gamma_minus: Any, K: Any) -> Any:
+def critical_coupling(
+    gamma_plus: Any = None,
+    gamma_minus: Any = None,
+    K: Any = None,
+    *,
+    V_max: float = 1e4,
+    xtol: float = 1e-12,
+    **parameters: Any,
+) -> Any:
     r"""Critical intragroup coupling :math:`V_c` of a single group (closed form, see module doc).
 
     :math:`|1\rangle\langle1|` is linearly stable for :math:`0 \le V < V_c` and unstable
     for :math:`V > V_c`.
+
+    Also accepts an :class:`~qsynchro.models.oscillator.Oscillator` or a
+    :class:`~qsynchro.models.network.Network` as the first argument: then the threshold is
+    computed numerically (scan of the largest growth rate, then Brent to ``xtol``) for any
+    oscillator. For an oscillator it is the intragroup coupling V of one group (oscillator
+    parameters from its defaults or ``**parameters``); for a network it is the factor
+    :math:`\kappa_c` by which its whole coupling matrix must be scaled.
 
     Args:
         gamma_plus: gain rate :math:`\gamma_+ \ge 0` (float or array).
@@ -159,6 +294,23 @@ def critical_coupling(gamma_plus: Any, gamma_minus: Any, K: Any) -> Any:
         float (``math.inf`` where the state is stable for every V) for scalar input, else a
         float64 array of the broadcast shape.
     """
+    if isinstance(gamma_plus, (Oscillator, Network)):
+        if gamma_minus is not None or K is not None:
+            raise TypeError(
+                "critical_coupling(oscillator_or_network, **parameters) takes the oscillator's "
+                "parameters by keyword only."
+            )
+        return _oscillator_threshold(gamma_plus, V_max, xtol, parameters)
+    if parameters:
+        raise TypeError(
+            f"Unexpected keyword argument(s) {sorted(parameters)} for the spin-1 closed form "
+            "critical_coupling(gamma_plus, gamma_minus, K)."
+        )
+    if gamma_plus is None or gamma_minus is None or K is None:
+        raise TypeError(
+            "critical_coupling needs (gamma_plus, gamma_minus, K) for the spin-1 closed form, "
+            "or an Oscillator or Network as its first argument."
+        )
     gp, gm, K = _rates(gamma_plus, gamma_minus, K)
     scalar = gp.ndim == 0
     g = gp * gm
@@ -180,31 +332,105 @@ def critical_coupling(gamma_plus: Any, gamma_minus: Any, K: Any) -> Any:
     return out
 
 
-def _single_growth(V: float, gp: float, gm: float, K: float) -> float:
-    m = Network.single_group(K, V, gp, gm)
-    return float(max_growth_rate(m))
+def _spin1_growth(V: float, gp: float, gm: float, K: float) -> float:
+    return float(max_growth_rate(Network.single_group(K, V, gp, gm)))
+
+
+def _brent_threshold(f: Any, V_max: float, xtol: float) -> float:
+    grid = np.concatenate([[0.0], np.geomspace(1e-6, V_max, 400)])
+    vals = np.array([f(V) for V in grid])
+    idx = np.nonzero(vals > 0)[0]
+    if idx.size == 0:
+        return math.inf
+    i = int(idx[0])
+    if i == 0:
+        return 0.0
+    return float(scipy.optimize.brentq(f, grid[i - 1], grid[i], xtol=xtol, rtol=1e-13))
 
 
 def critical_coupling_numeric(
     gamma_plus: float, gamma_minus: float, K: float, *, V_max: float = 1e4, xtol: float = 1e-12
 ) -> float:
-    """V_c by root-finding the largest real part of the Jacobian spectrum (independent check).
+    """Spin-1 V_c by root-finding the largest growth rate (an independent check).
 
     Scans V on a geometric grid up to ``V_max`` for the first sign change of
     :func:`max_growth_rate` of a single group, then refines it with Brent's method.
     Returns ``math.inf`` if no instability is found below ``V_max``.
     """
     gp, gm, K = (float(x) for x in _rates(gamma_plus, gamma_minus, K))
-    grid = np.concatenate([[0.0], np.geomspace(1e-6, V_max, 400)])
-    f = np.array([_single_growth(V, gp, gm, K) for V in grid])
-    idx = np.nonzero(f > 0)[0]
-    if idx.size == 0:
-        return math.inf
-    i = int(idx[0])
-    if i == 0:
-        return 0.0
-    return float(
-        scipy.optimize.brentq(
-            _single_growth, grid[i - 1], grid[i], args=(gp, gm, K), xtol=xtol, rtol=1e-13
+    return _brent_threshold(lambda V: _spin1_growth(V, gp, gm, K), V_max, xtol)
+
+
+def _oscillator_threshold(
+    target: Oscillator | Network, V_max: float, xtol: float, parameters: dict[str, Any]
+) -> float:
+    if isinstance(target, Oscillator):
+        base = Network(target, np.zeros(1), np.ones((1, 1)), **parameters)
+    else:
+        if target.batch_shape:
+            raise ValueError(
+                "critical_coupling(network) needs a single model (empty batch shape), but got "
+                f"batch shape {target.batch_shape}."
+            )
+        base = target.replace(**parameters) if parameters else target
+    C = base.coupling
+
+    def growth(V: float) -> float:
+        return float(max_growth_rate(base.replace(coupling=V * C)))
+
+    return _brent_threshold(growth, V_max, xtol)
+
+
+@dataclass(frozen=True)
+class Stability:
+    r"""Result of :func:`linear_stability` (shapes (*batch, ...)).
+
+    Attributes:
+        eigenvalues: Jacobian eigenvalues sorted by decreasing real part, (*batch, G(d^2-1)).
+        neutral: index into ``eigenvalues`` of the neutral phase mode (the eigenvalue of
+            smallest modulus) for a locked state of a U(1)-symmetric model, else -1, (*batch,).
+        growth: largest real part apart from the neutral mode, (*batch,).
+        stable: growth < 0 (and, for a locked state, a neutral eigenvalue below 1e-6), (*batch,).
+    """
+
+    eigenvalues: np.ndarray
+    neutral: np.ndarray
+    growth: np.ndarray
+    stable: np.ndarray
+
+    def __repr__(self) -> str:
+        return (
+            f"Stability(batch_shape={self.growth.shape}, max growth "
+            f"{float(np.max(self.growth)):.4g}, stable {np.count_nonzero(self.stable)}/"
+            f"{self.stable.size})"
         )
-    )
+
+
+def linear_stability(model: Network, state: Any = None, *, omega: Any = None) -> Stability:
+    r"""Linear stability of the unsynchronized state, or of a fixed point or locked state.
+
+    Args:
+        model: the network (any oscillator, any batch shape).
+        state: density matrices (*batch, G, d, d) of a fixed point (``omega`` None) or of a
+            locked state rotating at ``omega`` (its frame); default the unsynchronized state.
+        omega: the locked state's frequency, scalar or (*batch,). With it (U(1)-symmetric
+            models) the neutral phase mode is identified and excluded from ``growth``.
+
+    Returns:
+        :class:`Stability`.
+    """
+    if not isinstance(model, Network):
+        raise TypeError(f"linear_stability() takes a Network, but got {type(model).__name__}.")
+    ev = jacobian_eigenvalues(model, state, omega=0.0 if omega is None else omega)
+    re = ev.real
+    if omega is not None and model.u1_symmetric:
+        neutral = np.argmin(np.abs(ev), axis=-1)
+        ok = np.take_along_axis(np.abs(ev), neutral[..., None], -1)[..., 0] < 1e-6
+        mask = np.arange(ev.shape[-1]) == neutral[..., None]
+        growth = np.max(np.where(mask, -np.inf, re), axis=-1)
+        stable = ok & (growth < 0)
+    else:
+        neutral = np.full(ev.shape[:-1], -1)
+        growth = np.max(re, axis=-1)
+        stable = growth < 0
+    return Stability(eigenvalues=ev, neutral=neutral, growth=growth, stable=stable)

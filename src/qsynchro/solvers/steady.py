@@ -47,7 +47,11 @@ import scipy.linalg
 
 from qsynchro._checks import check_int
 from qsynchro.equations.maser import rotating_liouvillian
+from qsynchro.models.driven import DrivenOscillator
 from qsynchro.models.maser import Maser
+from qsynchro.models.oscillator import Oscillator
+from qsynchro.solvers.driven import driven_steady_state
+from qsynchro.solvers.local import oscillator_steady_state
 
 __all__ = [
     "DENSE_MAX_N",
@@ -308,16 +312,40 @@ def steady_state_dense(model: Maser) -> np.ndarray:
     return rho / np.trace(rho).real
 
 
-def steady_state(model: Maser) -> np.ndarray:
-    """Rotating-frame steady state of the maser as a (D, D) complex array (Eq. 8).
+def steady_state(model: Any, **parameters: Any) -> np.ndarray:
+    """Steady state of a linear model: a Maser, one Oscillator, or a DrivenOscillator.
 
-    Basis ``|0>, |1>, |2>, ..., |N+1>``, ``rho[n, m] = <n|rho|m>``. Uses the exact
-    structured solver when the manifold is exactly degenerate (``Delta == 0``), the
-    dense Liouvillian otherwise. For very large N use :func:`structured_steady_state`
-    (or ``qsynchro.s_max(model)``), which never forms the dense matrix.
+    * :class:`~qsynchro.models.maser.Maser`: the rotating-frame steady state as a (D, D)
+      complex array (Eq. 8), basis ``|0>, |1>, |2>, ..., |N+1>``, ``rho[n, m] = <n|rho|m>``.
+      Uses the exact structured solver when the manifold is exactly degenerate
+      (``Delta == 0``), the dense Liouvillian otherwise. For very large N use
+      :func:`structured_steady_state` (or ``qsynchro.s_max(model)``).
+    * :class:`~qsynchro.models.oscillator.Oscillator`: the steady state of one oscillator with
+      its bound parameters (or ``**parameters``), drive included, (d, d)
+      (:func:`qsynchro.solvers.local.oscillator_steady_state`).
+    * :class:`~qsynchro.models.driven.DrivenOscillator`: the driven spin-1 of Fig. 2(d).
+
+    A mean-field :class:`~qsynchro.models.network.Network` is nonlinear: use ``attractor()``.
     """
+    if isinstance(model, Oscillator):
+        return oscillator_steady_state(model, **parameters)
+    if parameters:
+        raise TypeError(
+            f"steady_state() takes parameters by keyword only for an Oscillator, but got a "
+            f"{type(model).__name__}."
+        )
+    if isinstance(model, DrivenOscillator):
+        return driven_steady_state(model)
     if not isinstance(model, Maser):
-        raise TypeError(f"Argument `model` must be a Maser, but got {type(model).__name__}.")
+        raise TypeError(
+            f"steady_state() supports Maser, Oscillator and DrivenOscillator, but got "
+            f"{type(model).__name__}"
+            + (
+                " (a nonlinear mean-field model: use attractor())."
+                if type(model).__name__ == "Network"
+                else "."
+            )
+        )
     if model.degenerate:
         if model.N > STEADY_STATE_MAX_N:
             raise ValueError(

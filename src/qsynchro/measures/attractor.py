@@ -1,0 +1,263 @@
+r"""``attractor(network)``: the long-time state of a network and its synchronization measures.
+
+The public verb behind Figs. 2-4 of Nadolny & Bruder, for any oscillator and any number of
+groups: :func:`qsynchro.solvers.attractor.find_attractor` finds the long-time state per point
+(stability shortcut, Newton in the rotating frame, or integration until the window
+converges), and this module measures it (:mod:`qsynchro.measures.order`,
+:mod:`qsynchro.measures.spectra`):
+
+* ``order_parameter[..., sigma]``: time average of :math:`|\langle A\rangle_\sigma|` over the
+  window (exact for stable and locked points);
+* ``frequency[..., sigma]``: dominant angular frequency of :math:`\langle A\rangle_\sigma`
+  (Hann-windowed spectrum with sub-bin refinement; the exact common frequency for locked
+  points); **0.0** for an unsynchronized group (mask with ``classification``);
+* ``relative_phase[..., sigma]``: arg of the window average of
+  :math:`\langle A\rangle_\sigma\langle A\rangle_0^*` (phase relative to group 0), 0.0 unless
+  both groups are synchronized;
+* ``classification``: 0 unsynchronized, 1 partial, 2 full
+  (:func:`qsynchro.measures.order.classify`);
+* ``path``: which way each point was resolved (0 stable, 1 locked by Newton, 2 integrated);
+  ``status`` 0 ok, 1 not converged (values kept), 2 failed (values NaN), with ``reason``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from qsynchro.measures.order import classify, global_order_parameter, order_parameter_group
+from qsynchro.measures.spectra import dominant_frequency, frequency_resolution, spectrum
+from qsynchro.models.network import Network
+from qsynchro.solvers.attractor import (
+    METHOD_INTEGRATED,
+    AttractorSettings,
+    RawAttractor,
+    find_attractor,
+)
+
+__all__ = ["Attractor", "AttractorSettings", "attractor", "measure_attractor"]
+
+STATUS_OK, STATUS_NOT_CONVERGED, STATUS_FAILED = 0, 1, 2
+PATHS = ("stable", "locked", "integrated")
+
+
+@dataclass(frozen=True)
+class Attractor:
+    r"""Synchronization measures of the long-time state of a network (shapes (*batch, ...)).
+
+    Attributes:
+        order_parameter: :math:`\overline{|\langle A\rangle_\sigma|}`, (*batch, G).
+        global_order_parameter: :math:`\overline{|\sum_\sigma\langle A\rangle_\sigma/G|}`,
+            (*batch,).
+        frequency: dominant frequency per group (0.0 if unsynchronized), (*batch, G).
+        relative_phase: phase relative to group 0 (0.0 unless both synchronized), (*batch, G).
+        classification: 0 unsynchronized, 1 partial, 2 full, (*batch,).
+        phase_coherence: smallest :math:`|\overline{e^{i(\phi_\sigma-\phi_0)}}|` over groups
+            (1 for locked points), (*batch,).
+        populations: time-averaged populations, (*batch, G, d).
+        coherences: time-averaged :math:`|\rho_{ij}|`, i < j row-major, (*batch, G, d(d-1)/2).
+        path: 0 stable (unsynchronized state, nothing integrated), 1 locked (Newton),
+            2 integrated, (*batch,).
+        status: 0 ok, 1 not converged, 2 failed, (*batch,).
+        reason: text per point (empty when ok), (*batch,).
+        growth: largest growth rate at the unsynchronized state, (*batch,).
+        t_integrated: simulated time, (*batch,).
+        residual: relative change of the order parameter between window halves, (*batch,).
+        dt: RK4 step used (0 where nothing was integrated), (*batch,).
+        frequency_resolution: spectral bin width :math:`2\pi/(n\,\Delta t_s)` (float).
+        signal: :math:`\langle A\rangle_\sigma(t)` over the final window (exact for stable
+            and locked points), (*batch, G, n_samples), complex.
+        times: sample times since the start of the final window, (n_samples,).
+    """
+
+    order_parameter: np.ndarray
+    global_order_parameter: np.ndarray
+    frequency: np.ndarray
+    relative_phase: np.ndarray
+    classification: np.ndarray
+    phase_coherence: np.ndarray
+    populations: np.ndarray
+    coherences: np.ndarray
+    path: np.ndarray
+    status: np.ndarray
+    reason: np.ndarray
+    growth: np.ndarray
+    t_integrated: np.ndarray
+    residual: np.ndarray
+    dt: np.ndarray
+    frequency_resolution: float
+    signal: np.ndarray
+    times: np.ndarray
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        return tuple(self.status.shape)
+
+    def spectrum(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(omega, P)``: windowed amplitude spectra of the signal, P (*batch, G, n)."""
+        return spectrum(self.signal, float(self.times[1] - self.times[0]))
+
+    def __repr__(self) -> str:
+        n = max(self.status.size, 1)
+        paths = ", ".join(
+            f"{name} {np.count_nonzero(self.path == k) / n:.0%}" for k, name in enumerate(PATHS)
+        )
+        return (
+            f"Attractor(batch_shape={self.batch_shape}, G={self.order_parameter.shape[-1]}, "
+            f"classification counts {np.bincount(self.classification.ravel(), minlength=3)}, "
+            f"paths: {paths}, not converged {np.count_nonzero(self.status == 1)}, "
+            f"failed {np.count_nonzero(self.status == 2)})"
+        )
+
+    def to_dataset(self, coords: dict[str, Any] | None = None) -> Any:
+        """An xarray Dataset with dims (*batch dims, group, level, pair, time)."""
+        import xarray as xr
+
+        bdims = [f"dim_{i}" for i in range(len(self.batch_shape))]
+        if coords:
+            bdims = list(coords)[: len(self.batch_shape)]
+        G = self.order_parameter.shape[-1]
+        data = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if f.name in ("times", "frequency_resolution"):
+                continue
+            extra = {
+                "order_parameter": ["group"],
+                "frequency": ["group"],
+                "relative_phase": ["group"],
+                "populations": ["group", "level"],
+                "coherences": ["group", "pair"],
+                "signal": ["group", "time"],
+            }.get(f.name, [])
+            data[f.name] = ([*bdims, *extra], np.asarray(v))
+        ds = xr.Dataset(data, coords={"group": np.arange(G), "time": self.times})
+        if coords:
+            ds = ds.assign_coords({k: v for k, v in coords.items() if k in bdims})
+        ds.attrs["frequency_resolution"] = self.frequency_resolution
+        ds.attrs["path_names"] = "0 stable, 1 locked (Newton), 2 integrated"
+        ds.attrs["status_names"] = "0 ok, 1 not converged, 2 failed"
+        return ds
+
+
+def measure_attractor(raw: RawAttractor, settings: AttractorSettings) -> Attractor:
+    """Synchronization measures of a :class:`RawAttractor` (flat batch (B,))."""
+    st = settings
+    B, G = raw.amplitude.shape
+    n = st.n_samples
+    thr = st.amplitude_threshold
+    method, finite = raw.method, raw.finite
+    I = np.nonzero(method == METHOD_INTEGRATED)[0]
+    E = np.nonzero(method != METHOD_INTEGRATED)[0]  # exact: stable or locked
+    spI = np.where(finite[I, None, None], raw.samples[I], 0.0)
+    op = np.zeros((B, G))
+    glob = np.zeros(B)
+    w = np.zeros((B, G))
+    cross = np.zeros((B, G), dtype=np.complex128)
+    cls = np.zeros(B, dtype=np.int8)
+    pc = np.ones(B)
+    op[I] = order_parameter_group(spI)
+    glob[I] = global_order_parameter(spI)
+    omega, PI = spectrum(spI, st.sample_dt)
+    w[I] = np.nan_to_num(dominant_frequency(omega, PI))
+    cross[I] = np.mean(spI * np.conj(spI[:, :1]), axis=-1)
+    cls[I] = classify(spI, amplitude_threshold=thr, lock_threshold=st.lock_threshold)
+    u = np.exp(1j * np.angle(spI))
+    zero = np.any(spI == 0, -1)
+    pcI = np.where(zero, 0.0, np.abs(np.mean(u * np.conj(u[:, :1]), -1)))
+    pc[I] = np.min(pcI, -1) if G > 1 else 1.0
+    aE = np.where(finite[E, None], raw.amplitude[E], 0.0)
+    op[E] = np.abs(aE)
+    glob[E] = np.abs(aE.mean(-1))
+    w[E] = np.nan_to_num(raw.omega[E])[:, None]
+    cross[E] = aE * np.conj(aE[:, :1])
+    syncE = op[E] >= thr
+    cls[E] = np.where(np.all(syncE, -1), 2, np.where(np.any(syncE, -1), 1, 0))
+    synced = op >= thr
+    w = np.where(synced, w, 0.0)
+    relph = np.where(synced & synced[:, :1], np.angle(cross), 0.0)
+    signal = np.array(raw.samples)
+    signal[E] = aE[:, :, None] * np.exp(
+        1j * np.nan_to_num(raw.omega[E])[:, None, None] * st.times()
+    )
+    status = np.full(B, STATUS_OK, dtype=np.int8)
+    reason = np.full(B, "", dtype=object)
+    nc = finite & (raw.residual > st.convergence_rtol)
+    status[nc] = STATUS_NOT_CONVERGED
+    reason[nc] = [
+        f"order parameter changed by a relative {r:.2g} between window halves at t_max "
+        f"(tolerance {st.convergence_rtol:g})"
+        for r in raw.residual[nc]
+    ]
+    status[~finite] = STATUS_FAILED
+    reason[~finite] = "non-finite values in the time integration"
+    nan = ~finite
+    d = round((np.sqrt(8 * raw.magnitudes.shape[-1] + 1) - 1) / 2)  # d + d(d-1)/2 = d(d+1)/2
+
+    def bad(x: np.ndarray) -> np.ndarray:
+        if x.dtype.kind in "fc":
+            return np.where(nan.reshape((B,) + (1,) * (x.ndim - 1)), np.nan, x)
+        return x
+
+    return Attractor(
+        order_parameter=bad(op),
+        global_order_parameter=bad(glob),
+        frequency=bad(w),
+        relative_phase=bad(relph),
+        classification=cls,
+        phase_coherence=bad(pc),
+        populations=bad(raw.magnitudes[..., :d]),
+        coherences=bad(raw.magnitudes[..., d:]),
+        path=raw.method.astype(np.int8),
+        status=status,
+        reason=reason.astype(str),
+        growth=raw.growth,
+        t_integrated=raw.t_integrated,
+        residual=raw.residual,
+        dt=raw.dt,
+        frequency_resolution=frequency_resolution(n, st.sample_dt),
+        signal=bad(signal),
+        times=st.times(),
+    )
+
+
+def attractor(
+    model: Network, *, settings: AttractorSettings | None = None, **options: Any
+) -> Attractor:
+    """The long-time state of every point of a network and its synchronization measures.
+
+    Args:
+        model: the network (any oscillator, any batch shape).
+        settings: numerical settings; or give them as keywords (``t_max=...``).
+        **options: fields of :class:`~qsynchro.solvers.attractor.AttractorSettings`.
+
+    Returns:
+        :class:`Attractor` with the model's batch shape.
+    """
+    if not isinstance(model, Network):
+        raise TypeError(
+            f"attractor() takes a Network (mean-field groups of any oscillator), but got "
+            f"{type(model).__name__}."
+        )
+    if settings is not None and options:
+        raise TypeError("Give either `settings` or keyword options to attractor(), not both.")
+    if settings is None:
+        valid = {f.name for f in dataclasses.fields(AttractorSettings)}
+        unknown = sorted(set(options) - valid)
+        if unknown:
+            raise ValueError(f"Unknown setting(s) {unknown}; valid settings are {sorted(valid)}.")
+        settings = AttractorSettings(**options)
+    raw = find_attractor(model, settings)
+    flat = measure_attractor(raw, settings)
+    shape = model.batch_shape
+    return dataclasses.replace(
+        flat,
+        **{
+            f.name: np.reshape(getattr(flat, f.name), (*shape, *getattr(flat, f.name).shape[1:]))
+            for f in dataclasses.fields(flat)
+            if f.name not in ("frequency_resolution", "times")
+        },
+    )

@@ -1,0 +1,508 @@
+r"""Long-time states (attractors) of mean-field networks: the Fig. 4 protocol, any oscillator.
+
+Per point (Nadolny & Bruder's figures need the long-time state of Eq. 2; the paper does not
+state its windows, so this protocol is our documented choice):
+
+1. Linear stability of the unsynchronized state :math:`\rho^*` (the steady state of each
+   uncoupled group, :mod:`qsynchro.solvers.local`; :mod:`qsynchro.solvers.stability`). With
+   ``stable_shortcut`` (default), if its largest growth rate is below
+   ``-settings.stability_margin`` the trajectory from the default initial state decays back
+   to it: nothing is integrated and the attractor is :math:`\rho^*` exactly.
+2. Otherwise the equations are integrated (fixed-step RK4) for ``t_transient``; then,
+   repeatedly until the point is resolved or ``t_max`` is reached:
+
+   a. (``locked_shortcut``) Newton's method for a fixed point in the frame rotating at the
+      common frequency (:mod:`qsynchro.solvers.locked`), started from the current state; it
+      is accepted if it converges, is linearly stable apart from the neutral phase mode and
+      lies within ``lock_detect_tol`` of the current state. Its window is then exact:
+      :math:`\langle A\rangle_\sigma(t) = a_\sigma e^{i\omega t}`.
+   b. Otherwise a window of ``n_samples`` samples every ``sample_dt`` is integrated; the
+      point is converged when the per-group order parameters of the two window halves agree
+      to ``convergence_rtol`` (relative, absolute floor ``convergence_atol``).
+
+   Points that reach ``t_max`` keep their last window with status "not converged".
+   Resolved points leave the batch (re-padded to a few fixed sizes: one compilation each).
+
+The integration runs in a frame rotating at the centre of the chunk's transition
+frequencies (U(1)-symmetric models; a driven model stays in the drive's frame) and the
+samples are rotated back exactly. The step is ``sample_dt / m`` with the smallest integer
+``m`` such that ``dt <= settings.dt`` and :math:`\lambda_\mathrm{est}\,dt \le 2`, where
+:math:`\lambda_\mathrm{est}` is the spectral radius of the uncoupled generator in that frame
+plus :math:`\sum_\tau|C_{\sigma\tau}|\,r(A)\,\mathrm{spread}(A + A^\dagger)/2` (r the
+numerical radius; for spin-1 this is :math:`2\sum_\tau|C_{\sigma\tau}|`, the calibrated
+estimate of ``docs/meanfield.md``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from qsynchro._checks import check_int, check_nonnegative, check_positive
+from qsynchro._jax import x64
+from qsynchro.equations.meanfield import (
+    MFParams,
+    expectation,
+    from_real,
+    params_from_model,
+    prepare,
+    rhs,
+    structure,
+    to_real,
+)
+from qsynchro.models.network import Network
+from qsynchro.solvers.evolve import advance, sample
+from qsynchro.solvers.local import (
+    DEFAULT_EPSILON,
+    default_initial_state,
+    local_generator,
+    local_steady_state,
+)
+from qsynchro.solvers.locked import solve_locked
+from qsynchro.solvers.stability import max_growth_rate
+
+__all__ = [
+    "METHOD_INTEGRATED",
+    "METHOD_LOCKED",
+    "METHOD_STABLE",
+    "AttractorSettings",
+    "RawAttractor",
+    "find_attractor",
+]
+
+METHOD_STABLE, METHOD_LOCKED, METHOD_INTEGRATED = 0, 1, 2
+
+#: batch sizes the integrator is compiled for; an active set is cut into pieces of these
+BUCKETS = (1024, 128, 16)
+
+
+@dataclass(frozen=True)
+class AttractorSettings:
+    """Numerical settings of :func:`find_attractor` (times in units of the oscillator's rates).
+
+    Args:
+        dt: largest RK4 step (lowered automatically where the rates require it; see the
+            module docstring). The default 0.2 gives spin-1 order parameters to ~1e-4 and
+            frequencies to ~1e-3 against dt = 0.005 on Fig. 4 points (docs/meanfield.md).
+        t_transient: integration time before the first lock check / window (a multiple of
+            ``sample_dt``).
+        t_max: largest simulated time per point.
+        n_samples: samples per window (spectra have this many bins).
+        sample_dt: sample spacing (a multiple of ``dt``); window = n_samples * sample_dt.
+        epsilon: symmetry-breaking coherence of the initial state.
+        stability_margin: a point is taken as unsynchronized without integration if its
+            largest growth rate at the unsynchronized state is below ``-stability_margin``.
+        amplitude_threshold: per-group order parameter below which a group is unsynchronized.
+        lock_threshold: phase coherence above which two groups count as locked.
+        convergence_rtol: allowed relative change of a group's order parameter between the
+            two halves of a window.
+        convergence_atol: absolute floor of that criterion.
+        locked_shortcut: finish phase-locked points by Newton in the rotating frame.
+        stable_shortcut: skip the integration where the unsynchronized state is linearly
+            stable. Set False to get the actual decaying trajectory.
+        newton_tol: residual tolerance of the Newton solve.
+        lock_detect_tol: max distance (max-abs over the reduced real coordinates, after phase
+            alignment) between the current state and the Newton fixed point.
+        threads: threads that integrate pieces of a chunk concurrently (0: one per CPU core).
+    """
+
+    dt: float = 0.2
+    t_transient: float = 200.0
+    t_max: float = 5000.0
+    n_samples: int = 2048
+    sample_dt: float = 0.2
+    epsilon: float = DEFAULT_EPSILON
+    stability_margin: float = 1e-9
+    amplitude_threshold: float = 1e-3
+    lock_threshold: float = 0.9
+    convergence_rtol: float = 1e-2
+    convergence_atol: float = 1e-6
+    locked_shortcut: bool = True
+    stable_shortcut: bool = True
+    newton_tol: float = 1e-10
+    lock_detect_tol: float = 1e-2
+    threads: int = 0
+
+    def __post_init__(self) -> None:
+        check_positive("dt", self.dt)
+        check_nonnegative("t_transient", self.t_transient)
+        check_positive("t_max", self.t_max)
+        check_int("n_samples", self.n_samples, minimum=8)
+        check_positive("sample_dt", self.sample_dt)
+        check_positive("epsilon", self.epsilon)
+        check_nonnegative("stability_margin", self.stability_margin)
+        check_positive("amplitude_threshold", self.amplitude_threshold)
+        check_positive("lock_threshold", self.lock_threshold)
+        check_positive("convergence_rtol", self.convergence_rtol)
+        check_nonnegative("convergence_atol", self.convergence_atol)
+        check_positive("newton_tol", self.newton_tol)
+        check_positive("lock_detect_tol", self.lock_detect_tol)
+        check_int("threads", self.threads, minimum=0)
+        if self.epsilon > 0.5:
+            raise ValueError(f"Argument `epsilon` must be at most 0.5, but got {self.epsilon}.")
+        if self.lock_threshold > 1:
+            raise ValueError(
+                f"Argument `lock_threshold` must be at most 1, but got {self.lock_threshold}."
+            )
+        for name in ("locked_shortcut", "stable_shortcut"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise TypeError(
+                    f"Argument `{name}` must be a bool, but got {getattr(self, name)!r}."
+                )
+        for name, val, unit, uname in (
+            ("sample_dt", self.sample_dt, self.dt, "dt"),
+            ("t_transient", self.t_transient, self.sample_dt, "sample_dt"),
+        ):
+            n = round(val / unit)
+            if abs(n * unit - val) > 1e-9 * max(1.0, val):
+                raise ValueError(
+                    f"Argument `{name}` must be a multiple of `{uname}` = {unit}, but got {val}."
+                )
+        if self.t_max < self.t_transient + self.n_samples * self.sample_dt:
+            raise ValueError(
+                f"Argument `t_max` must be at least t_transient + n_samples * sample_dt = "
+                f"{self.t_transient + self.n_samples * self.sample_dt}, but got {self.t_max}."
+            )
+
+    @property
+    def window(self) -> float:
+        return self.n_samples * self.sample_dt
+
+    def times(self) -> np.ndarray:
+        """Sample times within a window (time since the window start), shape (n_samples,)."""
+        return self.sample_dt * (1 + np.arange(self.n_samples))
+
+    def bytes_per_point(self, G: int = 2, d: int = 3) -> int:
+        """Rough memory per point (samples, spectra, work arrays)."""
+        return int(self.n_samples * G * (16 * 3 + 8 * 2) + 64 * G * d * d + 4096)
+
+
+@dataclass(frozen=True)
+class RawAttractor:
+    r"""What :func:`find_attractor` found per point of a flat batch (B points, G groups).
+
+    Attributes:
+        method: 0 stable (the unsynchronized state), 1 locked (Newton), 2 integrated; (B,).
+        amplitude: :math:`\langle A\rangle_\sigma` at the window start for methods 0 and 1
+            (then :math:`\langle A\rangle_\sigma(t) = a_\sigma e^{i\omega t}` exactly), (B, G).
+        omega: common frequency of methods 0 and 1 (lab frame), (B,).
+        samples: the window :math:`\langle A\rangle_\sigma(t_k)` of method-2 points (zeros
+            elsewhere), (B, G, n_samples), lab frame.
+        magnitudes: time averages of the populations and :math:`|\rho_{ij}|` (i < j,
+            row-major), (B, G, d + d(d-1)/2).
+        growth: largest growth rate at the unsynchronized state, (B,).
+        t_integrated: simulated time, (B,).
+        residual: relative change of the order parameter between window halves (0 for
+            methods 0 and 1), (B,).
+        dt: RK4 step used, (B,) (0 where nothing was integrated).
+        finite: no non-finite number appeared, (B,).
+    """
+
+    method: np.ndarray
+    amplitude: np.ndarray
+    omega: np.ndarray
+    samples: np.ndarray
+    magnitudes: np.ndarray
+    growth: np.ndarray
+    t_integrated: np.ndarray
+    residual: np.ndarray
+    dt: np.ndarray
+    finite: np.ndarray
+
+
+def _pieces(n: int) -> list[tuple[int, int]]:
+    """Cut ``n`` points into ``(count, padded_size)`` pieces of the sizes in :data:`BUCKETS`."""
+    out = []
+    while n > 0:
+        size = next((b for b in BUCKETS if b <= n), BUCKETS[-1])
+        take = min(size, n)
+        out.append((take, size))
+        n -= take
+    return out
+
+
+def _magnitudes_of(rho: np.ndarray) -> np.ndarray:
+    d = rho.shape[-1]
+    iu = np.triu_indices(d, 1)
+    return np.concatenate(
+        [np.real(np.diagonal(rho, axis1=-2, axis2=-1)), np.abs(rho[..., iu[0], iu[1]])], -1
+    )
+
+
+def _frame(model: Network) -> np.ndarray:
+    """Integration frame per point: centre of the charge +-1 transition frequencies, (B,)."""
+    osc = model.oscillator
+    q = osc.charges
+    if not model.u1_symmetric:
+        return np.zeros(model.batch_shape[0])
+    H = sum(
+        v[..., None] * np.diag(osc.hamiltonian[k]).real
+        for k, v in model.parameters.items()
+        if k in osc.hamiltonian
+    )
+    e = np.asarray(H + 0.0) + 0.0 * q  # (B, d) diagonal energies without detuning
+    e = np.broadcast_to(e, (model.batch_shape[0], q.size))
+    k, l = np.nonzero(np.abs(q[:, None] - q[None, :] - 1.0) < 1e-9)
+    f = e[:, k] - e[:, l]  # (B, n_transitions)
+    centre = 0.5 * (f.max(-1) + f.min(-1)) if f.shape[-1] else 0.0
+    return model.detuning.mean(-1) + centre
+
+
+def _steps_per_sample(model: Network, omega_f: np.ndarray, st: AttractorSettings) -> int:
+    """RK4 steps per sample: dt <= settings.dt and lambda_est * dt <= 2 (module docstring)."""
+    osc = model.oscillator
+    M = local_generator(model.replace(detuning=model.detuning - omega_f[:, None]))
+    flatM = M.reshape(-1, *M.shape[-2:])
+    uniq = np.unique(np.round(flatM.reshape(flatM.shape[0], -1), 12), axis=0)
+    lam_lin = np.max(np.abs(np.linalg.eigvals(uniq.reshape(-1, *M.shape[-2:]))))
+    A = osc.coupling_operator
+    X = A + A.conj().T
+    ev = np.linalg.eigvalsh(X)
+    radius = 0.5 * float(ev[-1])  # numerical radius of A: max <A + A^dag>/2 (U(1)-covariant A)
+    spread = float(ev[-1] - ev[0])
+    lam_c = float(np.max(np.sum(np.abs(model.coupling), -1))) * radius * spread / 2.0
+    lam = lam_lin + lam_c
+    m = max(round(st.sample_dt / st.dt), math.ceil(st.sample_dt * lam / 2.0))
+    return max(int(m), 1)
+
+
+def _half_residual(sp: np.ndarray, st: AttractorSettings) -> np.ndarray:
+    """max over groups of |op(first half) - op(second half)| / max(op, atol/rtol); (B,)."""
+    h = sp.shape[-1] // 2
+    o1 = np.mean(np.abs(sp[..., :h]), -1)
+    o2 = np.mean(np.abs(sp[..., h:]), -1)
+    scale = np.maximum(0.5 * (o1 + o2), st.convergence_atol / st.convergence_rtol)
+    return np.max(np.abs(o1 - o2) / scale, axis=-1)
+
+
+def _phase_locked(sp: np.ndarray, threshold: float) -> np.ndarray:
+    """All pairs of groups phase-coherent above ``threshold`` over the window; (B,)."""
+    u = np.exp(1j * np.angle(sp))
+    ref = u[:, :1]
+    pc = np.abs(np.mean(u * np.conj(ref), -1))  # coherence with group 0 (G = 1: 1)
+    zero = np.any(sp == 0, -1)
+    return np.all(np.where(zero, 0.0, pc) >= threshold, -1)
+
+
+def _try_locked(
+    Y: np.ndarray, p: MFParams, model_st: Any, rotating: bool, st: AttractorSettings
+) -> tuple[np.ndarray, ...]:
+    """Newton from states Y (n, G, nb); returns (ok, amplitude (nb, G), omega (nb,), mags)."""
+    nb = Y.shape[-1]
+    G = Y.shape[1]
+    ok = np.zeros(nb, dtype=bool)
+    amp = np.zeros((nb, G), dtype=np.complex128)
+    om = np.zeros(nb)
+    mags = np.zeros((nb, G, model_st.d + (model_st.n - model_st.d) // 2))
+    sr, si = (np.asarray(v) for v in expectation(Y, model_st))
+    s0 = sr + 1j * si  # (G, nb)
+    om0 = np.zeros(nb)
+    if rotating:
+        f = rhs(Y, prepare(p, model_st), p.Cr, p.Ci, model_st)
+        fr, fi = (np.asarray(v) for v in expectation(f, model_st))
+        ref = np.argmax(np.abs(s0), axis=0)
+        r = np.arange(nb)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            om0 = np.nan_to_num(np.imag((fr + 1j * fi)[ref, r] / s0[ref, r]))
+        # screen: only states nearly stationary in the frame rotating at om0
+        drift = np.max(
+            np.abs(rhs(Y, prepare(p, model_st, om0[None]), p.Cr, p.Ci, model_st)), axis=(0, 1)
+        )
+        cand = (drift < 5.0 * st.lock_detect_tol) & np.all(
+            np.abs(s0) >= st.amplitude_threshold, axis=0
+        )
+    else:
+        drift = np.max(np.abs(rhs(Y, prepare(p, model_st), p.Cr, p.Ci, model_st)), axis=(0, 1))
+        cand = drift < 5.0 * st.lock_detect_tol
+    c = np.nonzero(cand)[0]
+    if c.size == 0:
+        return ok, amp, om, mags
+    sol = solve_locked(
+        Y[..., c],
+        jax.tree_util.tree_map(lambda x: x[..., c], p),
+        om0[c],
+        model_st,
+        rotating=rotating,
+        tol=st.newton_tol,
+    )
+    ok[c] = sol.stable & (sol.distance < st.lock_detect_tol)
+    Yf = np.moveaxis(sol.Y, 0, -1)  # (n, G, nc)
+    a_r, a_i = (np.asarray(v) for v in expectation(Yf, model_st))
+    amp[c] = ((a_r + 1j * a_i) * np.exp(-1j * sol.theta)[None, :]).T
+    om[c] = sol.omega
+    rho = from_real(np.moveaxis(Yf, 0, -1))  # (G, nc, d, d)
+    mags[c] = np.moveaxis(_magnitudes_of(rho), 0, 1)
+    return ok, amp, om, mags
+
+
+def _integrate(model: Network, st: AttractorSettings, out: dict[str, np.ndarray]) -> None:
+    """Staged integration of every point of the flat ``model``; fills ``out`` in place."""
+    mst = structure(model.oscillator)
+    rotating = model.u1_symmetric
+    omega_f = _frame(model)
+    n_every = _steps_per_sample(model, omega_f, st)
+    dt_eff = st.sample_dt / n_every
+    n_tr = round(st.t_transient / st.sample_dt) * n_every
+    W = st.window
+    out["dt"][:] = dt_eff
+    p_all = params_from_model(model.replace(detuning=model.detuning - omega_f[:, None]), xp=np)
+    B = model.batch_shape[0]
+    rho0 = default_initial_state(model, st.epsilon)
+    Y = np.moveaxis(to_real(rho0), (0, 1, 2), (2, 1, 0)).copy()  # (n, G, B)
+    active = np.arange(B)
+    cand = np.ones(B, dtype=bool)  # Newton candidates
+    t = 0.0
+    first = True
+
+    def piece(
+        act: np.ndarray, Yp: np.ndarray, cp: np.ndarray, size: int, t_stage: float, first: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+        """Advance / Newton / window for one padded piece; returns what stays active."""
+        count = act.size
+        pad = size - count
+        sel = np.concatenate([act, np.full(pad, act[0])])
+        pn = jax.tree_util.tree_map(lambda x: x[..., sel], p_all)
+        pj = jax.tree_util.tree_map(jnp.asarray, pn)
+        lc = prepare(pj, mst)
+        Yb = jnp.asarray(np.concatenate([Yp, np.repeat(Yp[..., :1], pad, -1)], -1))
+        if first:
+            Yb = advance(Yb, lc, pj.Cr, pj.Ci, jnp.float64(dt_eff), n_tr, st=mst)
+        resolved = np.zeros(size, dtype=bool)
+        resolved[count:] = True
+        if st.locked_shortcut and np.any(cp):
+            ok, amp_l, om_l, mags_l = _try_locked(np.asarray(Yb), pn, mst, rotating, st)
+            ok[count:] = False
+            ok[:count] &= cp
+            gi = act[ok[:count]]
+            wf = omega_f[gi]
+            out["amp"][gi] = amp_l[ok] * np.exp(1j * wf * t_stage)[:, None]
+            out["omega"][gi] = om_l[ok] + wf
+            out["mags"][gi] = mags_l[ok]
+            out["method"][gi] = METHOD_LOCKED
+            out["t_int"][gi] = t_stage
+            out["residual"][gi] = 0.0
+            resolved |= ok
+        sampled = False
+        if not np.all(resolved):
+            Yb, sp_w, mags_w = sample(
+                Yb,
+                lc,
+                pj.Cr,
+                pj.Ci,
+                jnp.float64(dt_eff),
+                st=mst,
+                n_every=n_every,
+                n_samples=st.n_samples,
+            )
+            sampled = True
+            sp_w = np.array(np.transpose(np.asarray(sp_w), (2, 1, 0)))  # (size, G, n)
+            tk = t_stage + st.times()
+            sp_w[:count] *= np.exp(1j * omega_f[act][:, None, None] * tk)
+            mags_w = np.transpose(np.asarray(mags_w), (2, 1, 0))  # (size, G, n_mag)
+            res = _half_residual(sp_w, st)
+            finite = np.all(np.isfinite(sp_w), axis=(1, 2))
+            conv = (res <= st.convergence_rtol) | ~finite
+            last = t_stage + 2 * W > st.t_max + 1e-9
+            take = ~resolved & (conv | last)
+            gi = act[take[:count]]
+            out["sp"][gi] = sp_w[take]
+            out["mags"][gi] = mags_w[take]
+            out["method"][gi] = METHOD_INTEGRATED
+            out["t_int"][gi] = t_stage + W
+            out["residual"][gi] = res[take]
+            resolved |= take
+            # Newton again next stage only where the groups look phase-locked
+            cand_w = _phase_locked(sp_w, st.lock_threshold)[:count]
+        else:
+            cand_w = np.ones(count, dtype=bool)
+        keep = ~resolved[:count]
+        return act[keep], cand_w[keep], np.asarray(Yb)[..., :count][..., keep], sampled
+
+    def piece_x64(*args: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+        with x64():  # the float64 context is thread-local: enter it in the worker thread
+            return piece(*args)
+
+    # pieces of a stage run concurrently: XLA and NumPy release the GIL
+    workers = max(1, min(os.cpu_count() or 1, st.threads or (os.cpu_count() or 1)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        while active.size:
+            t_stage = t + (st.t_transient if first else 0.0)
+            jobs = []
+            pos = 0
+            for count, size in _pieces(active.size):
+                sl = slice(pos, pos + count)
+                jobs.append(
+                    pool.submit(piece_x64, active[sl], Y[..., sl], cand[sl], size, t_stage, first)
+                )
+                pos += count
+            results = [j.result() for j in jobs]
+            first = False
+            t = t_stage + (W if any(r[3] for r in results) else 0.0)
+            active = np.concatenate([r[0] for r in results])
+            cand = np.concatenate([r[1] for r in results])
+            Y = np.concatenate([r[2] for r in results], -1)
+
+
+def find_attractor(model: Network, settings: AttractorSettings) -> RawAttractor:
+    """The long-time state of every point of ``model`` (see the module docstring).
+
+    Args:
+        model: the network, any batch shape (flattened here).
+        settings: :class:`AttractorSettings`.
+
+    Returns:
+        :class:`RawAttractor` over the flat batch.
+    """
+    st = settings
+    flat = model.flat()
+    B, G = flat.batch_shape[0], flat.G
+    mst = structure(flat.oscillator)
+    n_mag = mst.d + (mst.n - mst.d) // 2
+    with x64():
+        growth = max_growth_rate(flat)
+        rho_star = local_steady_state(flat)
+        stable = (growth < -st.stability_margin) & np.all(np.isfinite(rho_star), (-1, -2, -3))
+        if not st.stable_shortcut:
+            stable[:] = False
+        a_star = np.einsum("ij,...ji->...", flat.oscillator.coupling_operator, rho_star)
+        out = {
+            "sp": np.zeros((B, G, st.n_samples), dtype=np.complex128),
+            "mags": _magnitudes_of(rho_star).reshape(B, G, n_mag),
+            "method": np.full(B, METHOD_STABLE, dtype=np.int8),
+            "t_int": np.zeros(B),
+            "residual": np.zeros(B),
+            "amp": np.where(stable[:, None], a_star, 0.0).astype(np.complex128),
+            "dt": np.zeros(B),
+            "omega": np.zeros(B),
+        }
+        idx = np.nonzero(~stable)[0]
+        if idx.size:
+            sub = {k: v[idx] for k, v in out.items()}
+            _integrate(flat.take(idx), st, sub)
+            for k, v in sub.items():
+                out[k][idx] = v
+    finite = (
+        np.all(np.isfinite(out["mags"]), axis=(1, 2))
+        & np.all(np.isfinite(out["amp"]), -1)
+        & np.isfinite(out["omega"])
+        & np.all(np.isfinite(out["sp"]), axis=(1, 2))
+    )
+    return RawAttractor(
+        method=out["method"],
+        amplitude=out["amp"],
+        omega=out["omega"],
+        samples=out["sp"],
+        magnitudes=out["mags"],
+        growth=growth,
+        t_integrated=out["t_int"],
+        residual=out["residual"],
+        dt=out["dt"],
+        finite=finite,
+    )
