@@ -305,13 +305,21 @@ def exact_spectrum(
     group = check_int("group", group, minimum=0, maximum=ens.G - 1)
     w_ = np.asarray(check_finite("omegas", omegas), dtype=np.float64).ravel()
     x0, w, c_ss = _correlation_setup(ens, group, c_ss, max_memory)
-    if coherence_charge(ens) == 0:  # remove the steady-state (coherent) part of A^dag rho
-        x0 = x0 - c_ss * (_functionals(ens)["trace"] @ x0) / (_functionals(ens)["trace"] @ c_ss)
     L = _liouvillian(ens, coherence_charge(ens), max_memory)
-    eye = sp.identity(L.shape[0], dtype=np.complex128, format="csr")
+    if coherence_charge(ens) == 0:
+        # remove the steady-state (coherent) part of A^dag rho and border L with the
+        # steady state and the trace: [[L + i w, c_ss], [t^T, 0]] is regular at every w
+        # and its solution has t . y = 0 (L alone is singular at w = 0)
+        tr = _functionals(ens)["trace"]
+        x0 = np.append(x0 - c_ss * (tr @ x0) / (tr @ c_ss), 0.0)
+        w = np.append(w, 0.0)
+        L = sp.bmat([[L, sp.csr_matrix(c_ss[:, None])], [sp.csr_matrix(tr[None, :]), None]])
+        shift = sp.diags(np.append(np.ones(L.shape[0] - 1), 0.0)).astype(np.complex128)
+    else:
+        shift = sp.identity(L.shape[0], dtype=np.complex128, format="csr")
     out = np.empty(w_.size)
     for i, om in enumerate(w_):
-        lu, p = _rcm_lu(L + 1j * om * eye)
+        lu, p = _rcm_lu(L + 1j * om * shift)
         y = np.empty(L.shape[0], dtype=np.complex128)
         y[p] = lu.solve(np.ascontiguousarray(x0[p]))
         out[i] = 2.0 * np.real(-(w @ y))
