@@ -47,6 +47,7 @@ difference (:func:`cumulant_jacobian`).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -63,9 +64,22 @@ __all__ = [
 ]
 
 
-def _local_superops(ens: Ensemble) -> np.ndarray:
-    """Single-site Liouvillians (G, d^2, d^2) in row-major vec (local part of the model)."""
-    return np.stack([local_liouvillian(ens, g) for g in range(ens.G)])
+@functools.lru_cache(maxsize=16)
+def _constants(ens: Ensemble) -> dict[str, np.ndarray]:
+    """Per-model constants: local Liouvillians (G, d^2, d^2), C, A and its two-site forms."""
+    A = ens.oscillator.coupling_operator
+    Ad = A.conj().T
+    eye = np.eye(ens.dim)
+    return {
+        "loc": np.stack([local_liouvillian(ens, g) for g in range(ens.G)]),
+        "C": ens.coupling_matrix(),
+        "A": A,
+        "Ad": Ad,
+        "A1": np.kron(A, eye),
+        "Ad1": np.kron(Ad, eye),
+        "A2": np.kron(eye, A),
+        "Ad2": np.kron(eye, Ad),
+    }
 
 
 def pack(rho1: np.ndarray, rho2: np.ndarray) -> np.ndarray:
@@ -74,9 +88,9 @@ def pack(rho1: np.ndarray, rho2: np.ndarray) -> np.ndarray:
 
 
 def unpack(x: np.ndarray, G: int) -> tuple[np.ndarray, np.ndarray]:
-    """Inverse of :func:`pack`: ``(rho1 (G, d, d), rho2 (G, G, d^2, d^2))``.
+    """Inverse of :func:`pack`: ``(rho1 (..., G, d, d), rho2 (..., G, G, d^2, d^2))``.
 
-    The local dimension follows from the length ``G d^2 + G^2 d^4``.
+    The local dimension follows from the length ``G d^2 + G^2 d^4`` of the last axis.
     """
     x = np.asarray(x)
     m = round((math.sqrt(G * G + 4 * G * G * x.shape[-1]) - G) / (2 * G * G))  # d^2
@@ -85,7 +99,8 @@ def unpack(x: np.ndarray, G: int) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(
             f"Argument `x` must have length G d^2 + G^2 d^4 for G = {G}, but got {x.shape[-1]}."
         )
-    return x[: G * m].reshape(G, d, d), x[G * m :].reshape(G, G, m, m)
+    lead = x.shape[:-1]
+    return x[..., : G * m].reshape(*lead, G, d, d), x[..., G * m :].reshape(*lead, G, G, m, m)
 
 
 def product_variables(rhos: np.ndarray) -> np.ndarray:
@@ -94,6 +109,13 @@ def product_variables(rhos: np.ndarray) -> np.ndarray:
     G = rhos.shape[0]
     rho2 = np.array([[np.kron(rhos[s], rhos[t]) for t in range(G)] for s in range(G)])
     return pack(rhos, rho2)
+
+
+def _kron(P: np.ndarray, Q: np.ndarray) -> np.ndarray:
+    """Batched Kronecker product of (..., d, d) and (..., d, d) -> (..., d^2, d^2)."""
+    d = P.shape[-1]
+    out = np.einsum("...ab,...cd->...acbd", P, Q)
+    return out.reshape(*out.shape[:-4], d * d, d * d)
 
 
 def _ptrace2(X: np.ndarray, d: int) -> np.ndarray:
@@ -106,22 +128,28 @@ def _comm(A: np.ndarray, B: np.ndarray) -> np.ndarray:
 
 
 def _apply_local_pair(La: np.ndarray, Lb: np.ndarray, R: np.ndarray) -> np.ndarray:
-    """(La x 1 + 1 x Lb) on a two-site operator R (d^2, d^2), kron order."""
-    d = math.isqrt(La.shape[0])
-    T = R.reshape(d, d, d, d)  # [a, c, b, d] = <a c| R |b d>
-    A = La.reshape(d, d, d, d)  # [a, b, a', b'] : out[a,b] = sum La[a,b,a',b'] in[a',b']
-    B = Lb.reshape(d, d, d, d)
-    out = np.einsum("abxy,xcyd->acbd", A, T) + np.einsum("cdxy,axby->acbd", B, T)
-    return out.reshape(d * d, d * d)
+    """(La x 1 + 1 x Lb) on two-site operators R (..., d^2, d^2), kron order (matmuls)."""
+    m = La.shape[0]
+    d = math.isqrt(m)
+    lead = R.shape[:-2]
+    T = R.reshape(*lead, d, d, d, d)  # [a, c, b, d] = <a c| R |b d>
+    n = len(lead)
+    ax = list(range(n))
+    # site 1: out[a,c,b,d] = sum La[(a,b),(x,y)] T[x,c,y,d]
+    T1 = T.transpose(*ax, n + 1, n + 3, n, n + 2).reshape(*lead, m, m) @ La.T  # [(c,d),(a,b)]
+    out = T1.reshape(*lead, d, d, d, d).transpose(*ax, n + 2, n, n + 3, n + 1)
+    # site 2: out[a,c,b,d] = sum Lb[(c,d),(x,y)] T[a,x,b,y]
+    T2 = T.transpose(*ax, n, n + 2, n + 1, n + 3).reshape(*lead, m, m) @ Lb.T  # [(a,b),(c,d)]
+    out = out + T2.reshape(*lead, d, d, d, d).transpose(*ax, n, n + 2, n + 1, n + 3)
+    return out.reshape(R.shape)
 
 
-def cumulant_rhs(
-    x: np.ndarray, ens: Ensemble, *, N: float | None = None, _local: np.ndarray | None = None
-) -> np.ndarray:
+def cumulant_rhs(x: np.ndarray, ens: Ensemble, *, N: float | None = None) -> np.ndarray:
     r"""Right-hand side of the second-order cumulant equations (module docstring).
 
     Args:
-        x: packed variables from :func:`pack`, shape (G d^2 + G^2 d^4,).
+        x: packed variables from :func:`pack`, shape (..., G d^2 + G^2 d^4) (leading axes
+            are a batch).
         ens: the model (oscillator and parameters, couplings, number of groups).
         N: oscillators per group; default ``ens.N``; any real >= 1 or ``inf``
             (mean-field limit).
@@ -132,37 +160,35 @@ def cumulant_rhs(
     G, d = ens.G, ens.dim
     N = float(ens.N if N is None else N)
     invN = 0.0 if math.isinf(N) else 1.0 / N
-    C = ens.coupling_matrix()
-    loc = _local_superops(ens) if _local is None else _local
-    A = ens.oscillator.coupling_operator
-    Ad = A.conj().T
-    eye = np.eye(d)
-    rho1, rho2 = unpack(x, G)
-    a_dag = np.einsum("ab,gba->g", Ad, rho1)  # <A^dag>_g
-    a_ = np.einsum("ab,gba->g", A, rho1)  # <A>_g
-    corr = rho2 - np.einsum("sab,tcd->stacbd", rho1, rho1).reshape(G, G, d * d, d * d)
+    k = _constants(ens)
+    C, loc, A, Ad = k["C"], k["loc"], k["A"], k["Ad"]
+    A1, Ad1, A2, Ad2 = k["A1"], k["Ad1"], k["A2"], k["Ad2"]
+    rho1, rho2 = unpack(np.asarray(x, dtype=np.complex128), G)
+    lead = rho1.shape[:-3]
+    a_dag = np.einsum("ab,...gba->...g", Ad, rho1)[..., None, None]  # <A^dag>_g
+    a_ = np.einsum("ab,...gba->...g", A, rho1)[..., None, None]  # <A>_g
+    corr = rho2 - _kron(rho1[..., :, None, :, :], rho1[..., None, :, :, :])
     # Y^{s t}_B = Tr_2[(1 x B) C^{st}]
-    Yd = _ptrace2(corr @ np.kron(eye, Ad)[None, None], d)
-    Ya = _ptrace2(corr @ np.kron(eye, A)[None, None], d)
+    Yd = _ptrace2(corr @ Ad2, d)
+    Ya = _ptrace2(corr @ A2, d)
 
     d1 = np.empty_like(rho1)
     for s in range(G):
-        acc = (loc[s] @ rho1[s].reshape(d * d)).reshape(d, d)
+        r1 = rho1[..., s, :, :]
+        acc = np.einsum("kl,...l->...k", loc[s], r1.reshape(*lead, d * d)).reshape(r1.shape)
         for t in range(G):
             w = 1.0 - (s == t) * invN
             if w == 0.0 or C[s, t] == 0.0:
                 continue
-            Xd = a_dag[t] * rho1[s] + Yd[s, t]
-            Xa = a_[t] * rho1[s] + Ya[s, t]
+            Xd = a_dag[..., t, :, :] * r1 + Yd[..., s, t, :, :]
+            Xa = a_[..., t, :, :] * r1 + Ya[..., s, t, :, :]
             acc = acc - 1j * w * (C[s, t] * _comm(A, Xd) + C[t, s] * _comm(Ad, Xa))
-        d1[s] = acc
+        d1[..., s, :, :] = acc
 
     d2 = np.empty_like(rho2)
-    A1, Ad1 = np.kron(A, eye), np.kron(Ad, eye)
-    A2, Ad2 = np.kron(eye, A), np.kron(eye, Ad)
     for s in range(G):
         for t in range(G):
-            R = rho2[s, t]
+            R = rho2[..., s, t, :, :]
             acc = _apply_local_pair(loc[s], loc[t], R)
             if C[s, t] != 0.0 and invN:
                 h = C[s, t] * (A1 @ Ad2) + C[t, s] * (Ad1 @ A2)
@@ -171,13 +197,22 @@ def cumulant_rhs(
                 w = 1.0 - ((s == m) + (t == m)) * invN
                 if w == 0.0 or (C[s, m] == 0.0 and C[t, m] == 0.0):
                     continue
-                Xd = a_dag[m] * R + np.kron(Yd[s, m], rho1[t]) + np.kron(rho1[s], Yd[t, m])
-                Xa = a_[m] * R + np.kron(Ya[s, m], rho1[t]) + np.kron(rho1[s], Ya[t, m])
+                rs, rt = rho1[..., s, :, :], rho1[..., t, :, :]
+                Xd = (
+                    a_dag[..., m, :, :] * R
+                    + _kron(Yd[..., s, m, :, :], rt)
+                    + _kron(rs, Yd[..., t, m, :, :])
+                )
+                Xa = (
+                    a_[..., m, :, :] * R
+                    + _kron(Ya[..., s, m, :, :], rt)
+                    + _kron(rs, Ya[..., t, m, :, :])
+                )
                 up = C[s, m] * A1 + C[t, m] * A2
                 down = C[m, s] * Ad1 + C[m, t] * Ad2
                 acc = acc - 1j * w * (_comm(up, Xd) + _comm(down, Xa))
-            d2[s, t] = acc
-    return pack(d1, d2)
+            d2[..., s, t, :, :] = acc
+    return np.concatenate([d1.reshape(*lead, -1), d2.reshape(*lead, -1)], axis=-1)
 
 
 def cumulant_jacobian(x: np.ndarray, ens: Ensemble, *, N: float | None = None) -> np.ndarray:
@@ -192,19 +227,21 @@ def cumulant_jacobian(x: np.ndarray, ens: Ensemble, *, N: float | None = None) -
         complex array of shape (n, n), n = ``x.size``.
     """
     x = np.asarray(x, dtype=np.complex128)
-    loc = _local_superops(ens)
     n = x.size
-    J = np.empty((n, n), dtype=np.complex128)
-
-    def D(v: np.ndarray, eps: float) -> np.ndarray:
-        return (
-            cumulant_rhs(x + eps * v, ens, N=N, _local=loc)
-            - cumulant_rhs(x - eps * v, ens, N=N, _local=loc)
-        ) / (2 * eps)
-
     scale = max(1.0, float(np.max(np.abs(x))))
-    for k in range(n):
-        v = np.zeros(n, dtype=np.complex128)
-        v[k] = scale
-        J[:, k] = (4.0 * D(v, 0.5) - D(v, 1.0)) / (3.0 * scale)
+    J = np.empty((n, n), dtype=np.complex128)
+    step = max(1, _BATCH_ELEMENTS // n)  # columns per batched evaluation
+    for k0 in range(0, n, step):
+        V = np.zeros((min(step, n - k0), n), dtype=np.complex128)
+        V[np.arange(V.shape[0]), np.arange(k0, k0 + V.shape[0])] = scale
+
+        def D(eps: float, V: np.ndarray = V) -> np.ndarray:
+            return (cumulant_rhs(x + eps * V, ens, N=N) - cumulant_rhs(x - eps * V, ens, N=N)) / (
+                2 * eps
+            )
+
+        J[:, k0 : k0 + V.shape[0]] = ((4.0 * D(0.5) - D(1.0)) / (3.0 * scale)).T
     return J
+
+
+_BATCH_ELEMENTS = 2**20  # complex entries of x per batched right-hand side (Jacobian)
