@@ -93,7 +93,17 @@ class Ensemble:
         dim: local dimension d. Parameter names are also attributes (``ens.gamma_plus``).
     """
 
-    __slots__ = ("G", "N", "V", "V_AB", "delta", "detuning", "oscillator", "parameters")
+    __slots__ = (
+        "G",
+        "N",
+        "V",
+        "V_AB",
+        "_osc_key",
+        "delta",
+        "detuning",
+        "oscillator",
+        "parameters",
+    )
 
     def __init__(
         self,
@@ -121,6 +131,7 @@ class Ensemble:
             )
         set_ = object.__setattr__
         set_(self, "oscillator", osc)
+        set_(self, "_osc_key", _structure(osc))
         set_(self, "N", check_int("N", N, minimum=1))
         set_(self, "G", check_int("G", G, minimum=1, maximum=2))
         set_(self, "V", _scalar("V", V))
@@ -172,7 +183,7 @@ class Ensemble:
             self.G,
             self.V_AB,
             self.detunings,
-            self.oscillator,
+            self._osc_key,
             tuple(sorted(self.parameters.items())),
         )
 
@@ -272,6 +283,21 @@ class Ensemble:
     def u1_symmetric(self) -> bool:
         """True if the model conserves the total charge of the detuning generator."""
         return self.level_charges is not None
+
+
+def _structure(osc: Oscillator) -> tuple[Any, ...]:
+    """A hashable key of the oscillator's operators (equal oscillators, equal keys)."""
+
+    def op(a: np.ndarray) -> tuple[tuple[int, ...], bytes]:
+        return a.shape, np.ascontiguousarray(a, dtype=np.complex128).tobytes()
+
+    return (
+        osc.name,
+        tuple((k, op(h)) for k, h in osc.hamiltonian.items()),
+        tuple((k, op(L)) for k, L in osc.jumps.items()),
+        op(osc.detuning_generator),
+        op(osc.coupling_operator),
+    )
 
 
 def _rebuild(fields: Mapping[str, Any]) -> Ensemble:

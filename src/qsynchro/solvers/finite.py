@@ -46,6 +46,7 @@ from scipy.sparse.csgraph import reverse_cuthill_mckee
 from qsynchro._checks import ConvergenceError, check_finite, check_int
 from qsynchro.equations.permutation import (
     Space,
+    Units,
     coherence_charge,
     expectation_functional,
     group_operator,
@@ -89,20 +90,23 @@ def _liouvillian(ens: Ensemble, charge: int, max_memory: float | None) -> sp.csr
 
 def _functionals(ens: Ensemble) -> dict[str, np.ndarray]:
     """Observable functionals per group: w . c gives the collective expectation value."""
-    return _functionals_cached(ens.oscillator, ens.N, ens.G, units_of(ens))
+    A = ens.oscillator.coupling_operator
+    return _functionals_cached(A.tobytes(), ens.dim, ens.N, ens.G, units_of(ens))
 
 
 @functools.lru_cache(maxsize=16)
-def _functionals_cached(osc: Any, N: int, G: int, units: Any) -> dict[str, np.ndarray]:
-    A = osc.coupling_operator
+def _functionals_cached(
+    A_bytes: bytes, d: int, N: int, G: int, units: Units
+) -> dict[str, np.ndarray]:
+    A = np.frombuffer(A_bytes, dtype=np.complex128).reshape(d, d)
     Ad = A.conj().T
     coh = -1 if units.split else 0
     out: dict[str, np.ndarray] = {}
     for g in range(G):
         out[f"sp{g}"] = expectation_functional(N, G, [(g, A)], coh, units=units)
         out[f"spsm{g}"] = expectation_functional(N, G, [(g, A), (g, Ad)], 0, units=units)
-        for a in range(osc.dim):
-            P = np.zeros((osc.dim, osc.dim))
+        for a in range(d):
+            P = np.zeros((d, d))
             P[a, a] = 1.0
             out[f"pop{g}{a}"] = expectation_functional(N, G, [(g, P)], 0, units=units)
     out["trace"] = trace_functional(N, G, units=units)
