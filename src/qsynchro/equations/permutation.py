@@ -153,44 +153,43 @@ def permutation_liouvillian(
 
 
 # ----------------------------------------------------------------------------- memory
-def _displacements(ens: Ensemble) -> set[tuple[int, ...]]:
-    """Distinct count changes (over G m columns) that the Liouvillian's terms can make."""
+def _moves(X: np.ndarray) -> np.ndarray:
+    """Count changes e_j - e_k of the nonzero entries X[j, k], shape (K, m)."""
+    j, k = np.nonzero(np.abs(X) > 0)
+    out = np.zeros((j.size, X.shape[0]), dtype=np.int64)
+    np.add.at(out, (np.arange(j.size), j), 1)
+    np.add.at(out, (np.arange(j.size), k), -1)
+    return out
+
+
+def _pairs(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Count changes of the products of the moves of X and Y, shape (K_X K_Y, m)."""
+    u, v = _moves(X), _moves(Y)
+    return (u[:, None, :] + v[None, :, :]).reshape(-1, u.shape[1])
+
+
+def _displacements(ens: Ensemble) -> np.ndarray:
+    """Distinct non-zero count changes (K, G, m) that the Liouvillian's terms can make."""
     m, G = ens.dim**2, ens.G
-
-    def moves(X: np.ndarray) -> list[np.ndarray]:
-        out = []
-        for j, k in zip(*np.nonzero(np.abs(X) > 0), strict=True):
-            v = np.zeros(m, dtype=np.int64)
-            v[j] += 1
-            v[k] -= 1
-            out.append(v)
-        return out
-
     PL, ML, PR, MR = _coupling_superops(ens)
-    z = np.zeros(m, dtype=np.int64)
-    pairs = [(PL, ML), (MR, PR)]
-    found: set[tuple[int, ...]] = set()
-
-    def add(va: np.ndarray, vb: np.ndarray) -> None:
-        found.add(tuple(np.concatenate([va, vb])[: G * m].tolist()))
-
+    blocks = []
     for g in range(G):
-        place = (lambda v: (v, z)) if g == 0 else (lambda v: (z, v))
-        singles = [local_liouvillian(ens, g)] + ([PL @ ML - MR @ PR] if ens.V else [])
-        for X in singles:
-            for v in moves(X):
-                add(*place(v))
+        own = [_moves(local_liouvillian(ens, g))]
         if ens.V:
-            for X, Y in pairs:
-                for u in moves(X):
-                    for v in moves(Y):
-                        add(*place(u + v))
+            own += [_moves(PL @ ML - MR @ PR), _pairs(PL, ML), _pairs(MR, PR)]
+        for mv in own:
+            full = np.zeros((mv.shape[0], G, m), dtype=np.int64)
+            full[:, g] = mv
+            blocks.append(full)
     if G == 2 and ens.V_AB != 0.0:
         for X, Y in [(PL, ML), (ML, PL), (PR, MR), (MR, PR)]:
-            for u in moves(X):
-                for v in moves(Y):
-                    add(u, v)
-    return found
+            u, v = _moves(X), _moves(Y)
+            both = np.zeros((u.shape[0], v.shape[0], 2, m), dtype=np.int64)
+            both[:, :, 0] = u[:, None, :]
+            both[:, :, 1] = v[None, :, :]
+            blocks.append(both.reshape(-1, 2, m))
+    D = np.unique(np.concatenate(blocks).reshape(-1, G * m), axis=0)
+    return D[np.any(D != 0, axis=1)].reshape(-1, G, m)
 
 
 def nnz_per_state(ens: Ensemble) -> float:
@@ -202,18 +201,10 @@ def nnz_per_state(ens: Ensemble) -> float:
     :math:`\binom{N-r+m-1}{m-1}/\binom{N+m-1}{m-1}` per group.
     """
     m, N = ens.dim**2, ens.N
+    removed = np.clip(-_displacements(ens), 0, None).sum(axis=-1)  # (K, G)
     total = math.comb(N + m - 1, m - 1)
-
-    def frac(r: int) -> float:
-        return math.comb(N - r + m - 1, m - 1) / total if r <= N else 0.0
-
-    est = 1.0
-    for delta in _displacements(ens):
-        d = np.asarray(delta).reshape(ens.G, m)
-        if not d.any():
-            continue
-        est += math.prod(frac(int(-np.sum(row[row < 0]))) for row in d)
-    return est
+    frac = np.array([math.comb(N - r + m - 1, m - 1) / total if r <= N else 0.0 for r in range(5)])
+    return 1.0 + float(np.sum(np.prod(frac[removed], axis=-1)))
 
 
 def _available_memory() -> int:

@@ -98,6 +98,7 @@ class Ensemble:
         "N",
         "V",
         "V_AB",
+        "_level_charges",
         "_osc_key",
         "delta",
         "detuning",
@@ -163,6 +164,7 @@ class Ensemble:
                     f"Argument `{k}` must be a scalar, but got an array of shape {v.shape}."
                 )
         set_(self, "parameters", {k: float(v) for k, v in values.items()})
+        set_(self, "_level_charges", self._find_level_charges())
 
     # ------------------------------------------------------------------ value semantics
     def __setattr__(self, name: str, value: Any) -> None:
@@ -261,6 +263,9 @@ class Ensemble:
     @property
     def level_charges(self) -> tuple[int, ...] | None:
         """Integer charge of each level (relative to level 0) if U(1) symmetric, else None."""
+        return self._level_charges
+
+    def _find_level_charges(self) -> tuple[int, ...] | None:
         osc = self.oscillator
         q = osc.charges
         if np.any(np.isnan(q)):
