@@ -196,3 +196,101 @@ def test_spectrum_exact_at_N2():
     np.testing.assert_allclose(
         F.cumulant_spectrum(ens, omegas), F.exact_spectrum(ens, omegas), atol=1e-8
     )
+
+
+# ------------------------------------------------------------------ any oscillator
+def _vdp_ens(N, G=1, **kw):
+    from qsynchro.models.oscillator import van_der_pol
+
+    return Ensemble(N, 1.1, oscillator=van_der_pol(3, gain=0.8, loss=0.5), G=G, **kw)
+
+
+def _rho4():
+    r = np.diag([0.4, 0.3, 0.2, 0.1]).astype(complex)
+    r[0, 1] = r[1, 0] = 0.2
+    r[1, 2], r[2, 1] = 0.1j, -0.1j
+    return r
+
+
+@pytest.mark.parametrize(
+    "ens",
+    [
+        _vdp_ens(2, detuning=(0.3,), drive_detuning=0.1),
+        _vdp_ens(1, G=2, V_AB=0.6 - 0.3j, detuning=(0.2, -0.3)),
+        _vdp_ens(2, drive=0.3, drive_detuning=0.2),
+    ],
+    ids=["vdp-N2", "vdp-N1G2-complex", "vdp-driven-N2"],
+)
+def test_exact_without_third_site_any_oscillator(ens):
+    """d = 4 (van der Pol, n_max = 3): no third site, so cumulants equal the exact method;
+    with a complex V_AB and without U(1) symmetry (drive) too."""
+    rho = _rho4()
+    times = np.linspace(0.0, 2.0, 5)
+    e = F.exact_evolve(ens, rho, times)
+    c = F.cumulant_evolve(ens, rho, times)
+    for key in ("s_plus", "populations", "s_plus_s_minus"):
+        np.testing.assert_allclose(c[key], e[key], atol=1e-8)
+    cs, xs = F.exact_steady_state(ens), F.cumulant_steady_state(ens)
+    ex, cu = F.exact_observables(ens, cs), F.cumulant_observables(ens, xs)
+    for key in ("populations", "s_plus_s_minus"):
+        np.testing.assert_allclose(cu[key], ex[key], atol=1e-8)
+    np.testing.assert_allclose(
+        F.cumulant_correlation(ens, times, x_ss=xs),
+        F.exact_correlation(ens, times, c_ss=cs),
+        atol=1e-8,
+    )
+    omegas = np.array([-0.4, 0.0, 0.5])
+    np.testing.assert_allclose(
+        F.cumulant_spectrum(ens, omegas, x_ss=xs), F.exact_spectrum(ens, omegas, c_ss=cs), atol=1e-7
+    )
+    # real parts only: with N = 1 per group the slowest pair of modes is degenerate in Re
+    # (lambda and its mirror about the mean detuning), so which one is "slowest" is arbitrary
+    lam_c, lam_e = F.cumulant_decay_rate(ens, x_ss=xs), F.exact_decay_rate(ens)
+    assert lam_c.real == pytest.approx(lam_e.real, abs=1e-8)
+
+
+def test_derivatives_exact_at_product_state_vdp():
+    """d = 4, N = 3 against the full 4^3-dimensional Liouvillian built from qt.destroy."""
+    rng = np.random.default_rng(11)
+    ens = _vdp_ens(3, detuning=(0.4,), drive_detuning=-0.2, drive=0.3)
+    a = qt.destroy(4)
+
+    def site(op, s):
+        ops = [qt.qeye(4)] * 3
+        ops[s] = op
+        return qt.tensor(ops)
+
+    loc = (0.4 + 0.2) * a.dag() * a + 0.3j * (a - a.dag())
+    H = sum(site(loc, s) for s in range(3))
+    for i, j in itertools.combinations(range(3), 2):
+        t = site(a.dag(), i) * site(a.dag(), j).dag()
+        H += 1.1 / 3 * (t + t.dag())
+    c_ops = [np.sqrt(0.8) * site(a.dag(), s) for s in range(3)]
+    c_ops += [np.sqrt(0.5) * site(a * a, s) for s in range(3)]
+    L = qt.liouvillian(H, c_ops)
+    r = _random_rho(rng, 4)
+    drho = qt.vector_to_operator(L * qt.operator_to_vector(qt.tensor([qt.Qobj(r)] * 3)))
+    d1, d2 = unpack(cumulant_rhs(product_variables(r[None]), ens), 1)
+    np.testing.assert_allclose(d1[0], drho.ptrace([0]).full(), atol=1e-13)
+    np.testing.assert_allclose(d2[0, 0], drho.ptrace([0, 1]).full(), atol=1e-13)
+
+
+def test_infinite_N_is_meanfield_any_oscillator():
+    """N = inf without correlations: group s feels sum_t C[s,t] A <A^dag>_t + h.c. with the
+    Hermitian C = [[V, V_AB], [V_AB^*, V]] (literal NumPy, van der Pol, complex V_AB)."""
+    rng = np.random.default_rng(5)
+    ens = _vdp_ens(4, G=2, V_AB=0.7 + 0.4j, detuning=(0.3, -0.2), drive=0.2)
+    rhos = np.array([_random_rho(rng, 4) for _ in range(2)])
+    a = np.diag(np.sqrt([1.0, 2.0, 3.0]), 1).astype(complex)
+    ad = a.conj().T
+    C = np.array([[1.1, 0.7 + 0.4j], [0.7 - 0.4j, 1.1]])
+    ref = []
+    for s, det in enumerate((0.3, -0.2)):
+        H = det * ad @ a + 0.2j * (a - ad)
+        for t in range(2):
+            m = C[s, t] * ad * np.trace(a @ rhos[t])  # C A <A^dag>, A = a^dag
+            H = H + m + m.conj().T
+        r = rhos[s]
+        ref.append(-1j * (H @ r - r @ H) + 0.8 * dissipator(ad, r) + 0.5 * dissipator(a @ a, r))
+    d1, _ = unpack(cumulant_rhs(product_variables(rhos), ens, N=np.inf), 2)
+    np.testing.assert_allclose(d1, np.array(ref), atol=1e-13)

@@ -133,8 +133,9 @@ def test_hermiticity_preserved():
     ens = Ensemble(4, V=1.2, gamma_plus=0.5, K=-0.5, delta=0.2)
     b_m, b_p = group_basis(4, -1), group_basis(4, 1)
     transpose = [3 * b + a for a in range(3) for b in range(3)]
-    codes = b_p.counts[:, transpose] @ (5 ** np.arange(9))
-    perm = b_m.index(codes)  # position in sector -1 of the transpose of each +1 state
+    where = {tuple(n): i for i, n in enumerate(b_m.counts.tolist())}
+    # position in sector -1 of the transpose of each +1 state
+    perm = [where[tuple(n)] for n in b_p.counts[:, transpose].tolist()]
     rho0 = RHO0 + 0.1 * np.eye(3)
     rho0 /= np.trace(rho0)
     c_m = F._evolve_vector(

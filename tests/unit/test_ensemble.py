@@ -1,6 +1,8 @@
-"""Ensemble validation and the memory guard of the exact finite-N method."""
+"""Ensemble validation, the permutation-symmetric basis and the memory guard."""
 
+import itertools
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -10,8 +12,11 @@ from qsynchro.equations.permutation import (
     group_basis,
     permutation_liouvillian,
     sector_dim,
+    units_of,
 )
+from qsynchro.equations.symmetric_basis import Units, _enumerate, _rank
 from qsynchro.models.ensemble import Ensemble
+from qsynchro.models.oscillator import Oscillator, spin1, van_der_pol
 
 
 def test_defaults_and_coupling_matrix():
@@ -58,9 +63,100 @@ def test_memory_error_before_allocation():
     ens = Ensemble(40, V=1.0, gamma_plus=0.5, G=2)  # ~1e11 states: would never fit
     with pytest.raises(ValueError, match=r"needs about [0-9.]+ GiB .* but only [0-9.]+ GiB"):
         permutation_liouvillian(ens)
-    with pytest.raises(ValueError, match=r"Argument `N` = 4 with G = 1 needs about"):
+    with pytest.raises(ValueError, match=r"Argument `N` = 4 with G = 1 \(d = 3\) needs about"):
         permutation_liouvillian(Ensemble(4, V=1.0, gamma_plus=0.5), max_memory=1000)
-    assert estimate_memory(4) > 1000
+    assert estimate_memory(Ensemble(4, V=1.0)) > 1000
+    vdp = Ensemble(30, 1.0, oscillator=van_der_pol(4))  # d = 5: 1e9 states in sector 0
+    with pytest.raises(ValueError, match=r"Argument `N` = 30 with G = 1 \(d = 5\) needs about"):
+        permutation_liouvillian(vdp)
+
+
+def test_oscillator_parameters_and_symmetry():
+    """Any oscillator: its parameters resolve over its defaults; U(1) splitting is decided
+    at the given values (a zero drive keeps van der Pol symmetric)."""
+    osc = van_der_pol(3, gain=1.0, loss=0.2)
+    ens = Ensemble(3, 0.5, oscillator=osc, detuning=(0.1,), loss=0.3)
+    assert ens.parameters == {"drive_detuning": 0.0, "drive": 0.0, "gain": 1.0, "loss": 0.3}
+    assert ens.loss == 0.3 and ens.dim == 4 and ens.detunings == (0.1,)
+    assert ens.u1_symmetric and ens.level_charges == (0, 1, 2, 3)
+    assert not ens.replace(drive=0.2).u1_symmetric
+    assert units_of(ens.replace(drive=0.2)) == Units(4, (0, 0, 0, 0))
+    # spin-1 defaults are today's Ensemble defaults; spin-1 is split with charges 0, 1, 2
+    e1 = Ensemble(2, 1.0)
+    assert (e1.gamma_plus, e1.gamma_minus, e1.K) == (0.5, 1.0, 0.0)
+    assert e1.level_charges == (0, 1, 2)
+    # a complex V_AB gives the Hermitian coupling matrix
+    C = Ensemble(2, 1.0, G=2, V_AB=0.3 + 0.4j).coupling_matrix()
+    np.testing.assert_array_equal(C, [[1.0, 0.3 + 0.4j], [0.3 - 0.4j, 1.0]])
+
+
+def test_value_semantics():
+    a = Ensemble(3, 1.0, gamma_plus=0.4, delta=0.2, G=2, V_AB=0.1)
+    b = Ensemble(3, 1.0, gamma_plus=0.4, delta=0.2, G=2, V_AB=0.1)
+    assert a == b and hash(a) == hash(b) and a != a.replace(K=0.1)
+    assert pickle.loads(pickle.dumps(a)) == a
+    assert a.replace(detuning=(0.3, 0.0)).detunings == (0.3, 0.0)
+    assert a.replace(detuning=(0.3, 0.0)).replace(delta=0.4).detunings == (0.2, -0.2)
+    with pytest.raises(AttributeError, match=r"Ensemble is immutable"):
+        a.V = 2.0
+    assert "Ensemble(N=3, V=1.0, G=2" in repr(a) and "gamma_plus=0.4" in repr(a)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"gain": 1.0}, ValueError, r"Unknown parameter\(s\) \['gain'\] for the 'spin1'"),
+        ({"oscillator": "spin1"}, TypeError, r"Argument `oscillator` must be an Oscillator"),
+        ({"detuning": (0.1, 0.2)}, ValueError, r"Argument `detuning` must be 1 real number"),
+        ({"detuning": (0.1,), "delta": 0.2}, ValueError, r"`delta` \(0.2\) and `detuning`"),
+        ({"K": [0.1, 0.2]}, ValueError, r"Argument `K` must be a scalar, but got an array"),
+    ],
+)
+def test_bad_oscillator_input(kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        Ensemble(2, 1.0, **kwargs)
+
+
+def test_parameter_name_clash():
+    Sz = np.diag([-0.5, 0.5])
+    Sp = np.array([[0, 0], [1, 0]])
+    osc = Oscillator("two", {"V": Sz}, {"gain": Sp}, Sz, Sp)
+    with pytest.raises(ValueError, match=r"parameter\(s\) \['V'\] clash with Ensemble"):
+        Ensemble(2, 1.0, oscillator=osc)
+
+
+@pytest.mark.parametrize("n_max", [2, 3, 4])
+def test_sectors_partition_the_basis_any_d(n_max):
+    """d = n_max + 1: the U(1) sectors partition the C(N + d^2 - 1, d^2 - 1) count vectors;
+    the pruned enumeration equals filtering all compositions (itertools), and the colex rank
+    is a bijection onto [0, C(N + d^2 - 1, d^2 - 1))."""
+    ens = Ensemble(3, 1.0, oscillator=van_der_pol(n_max))
+    units = units_of(ens)
+    d, N = n_max + 1, 3
+    m = d * d
+    total = math.comb(N + m - 1, m - 1)
+    qs = range(-N * n_max, N * n_max + 1)
+    assert sum(sector_dim(N, q, units=units) for q in qs) == total
+    everything = np.array(
+        [c for c in itertools.product(range(N + 1), repeat=m) if sum(c) == N]
+        if m <= 9
+        else [
+            np.bincount(p, minlength=m)
+            for p in itertools.combinations_with_replacement(range(m), N)
+        ]
+    )
+    assert len(everything) == total
+    ranks = np.sort(_rank(everything, N))
+    np.testing.assert_array_equal(ranks, np.arange(total))
+    for q in (-1, 0, 2):
+        mine = _enumerate(units, N, q)
+        ref = everything[everything @ units.charge == q]
+        assert sorted(map(tuple, mine.tolist())) == sorted(map(tuple, ref.tolist()))
+        assert group_basis(N, q, units=units).dim == sector_dim(N, q, units=units) == len(ref)
+
+
+def test_spin1_units_are_the_default():
+    assert units_of(Ensemble(2, 1.0)) == units_of(Ensemble(2, 1.0, oscillator=spin1()))
 
 
 def test_solver_input_validation():
