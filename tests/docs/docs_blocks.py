@@ -9,6 +9,7 @@ passes its test and vice versa.
 
 from __future__ import annotations
 
+import linecache
 import re
 import sys
 import types
@@ -67,5 +68,7 @@ def run_page(path: Path) -> None:
         ns = sessions.setdefault(b.session, {}) if b.session is not None else {}
         ns["__name__"] = name  # dataclasses and pickling look the module up
         sys.modules[name] = types.ModuleType(name)
-        code = compile(b.code, f"{b.page}:{b.line}", "exec")
+        filename = f"<docs/{b.page}, block at line {b.line}>"
+        linecache.cache[filename] = (len(b.code), None, b.code.splitlines(True), filename)
+        code = compile(b.code, filename, "exec")
         exec(code, ns)
