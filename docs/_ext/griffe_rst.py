@@ -62,8 +62,10 @@ def _math_blocks(text: str) -> str:
                 body.pop()
             # consecutive equations separated by a blank line: one gathered block
             parts = [p for p in "\n".join(body).split("\n\n") if p.strip()]
-            eqs = parts[0] if len(parts) == 1 else (
-                "\\begin{gathered}\n" + " \\\\\n".join(parts) + "\n\\end{gathered}"
+            eqs = (
+                parts[0]
+                if len(parts) == 1
+                else ("\\begin{gathered}\n" + " \\\\\n".join(parts) + "\n\\end{gathered}")
             )
             out += ["", f"{indent}$$", *[indent + s for s in eqs.splitlines()], f"{indent}$$", ""]
             continue
