@@ -72,7 +72,8 @@ def cumulant_evolve(
         rho0: single-site density matrix, shape (d, d) or (G, d, d).
         times: increasing output times starting at t >= 0, shape (T,).
         N: oscillators per group (default ``ens.N``; any real >= 1 or ``inf``).
-        rtol, atol: tolerances of the DOP853 integrator.
+        rtol: relative tolerance of the DOP853 integrator.
+        atol: absolute tolerance of the DOP853 integrator.
 
     Returns:
         dict with ``times`` (T,), ``s_plus`` (T, G) complex (:math:`\langle A\rangle/N`),
