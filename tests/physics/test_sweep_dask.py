@@ -19,6 +19,7 @@ import xarray as xr
 
 import sweep_kernels as sk
 from qsynchro.experiments.runner import run_sweep
+from qsynchro.outputs.sweep_store import stored_chunks
 from qsynchro.sweeps.kernel import STATUS_OK
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -58,7 +59,7 @@ def test_killing_a_worker_mid_sweep_loses_nothing(client, tmp_path):
     def killer() -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if len(list((out / "chunks").glob("chunk-*.nc"))) >= 3:
+            if (out / "sweep.json").exists() and len(stored_chunks(out)) >= 3:
                 os.kill(victim, signal.SIGKILL)
                 killed.set()
                 return
@@ -69,7 +70,7 @@ def test_killing_a_worker_mid_sweep_loses_nothing(client, tmp_path):
     ds = run_sweep(sweep, out, progress=False, client=client)
     t.join()
     assert killed.is_set()
-    assert len(list((out / "chunks").glob("chunk-*.nc"))) == 16
+    assert stored_chunks(out) == set(range(16))
     assert (ds["status"].values == STATUS_OK).all()
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("QSYNCHRO_TOY_SLEEP", raising=False)

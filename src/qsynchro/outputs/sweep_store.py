@@ -55,7 +55,7 @@ __all__ = ["SweepStore", "dataset_nbytes", "open_partial", "stored_chunks"]
 
 
 _BLOCK_BYTES = 64 << 20  # storage blocks of at most 64 MiB
-_SCAN_POINTS = 1 << 22  # status is read back in ranges of about this many points
+_SCAN_POINTS = 1 << 18  # status is read back in ranges of about this many points
 
 
 def _write_range(arr: Any, shape: tuple[int, ...], start: int, stop: int, values: Any) -> None:

@@ -63,9 +63,9 @@ def value_dtype(dtype: Any) -> np.dtype:
 
 
 def status_counts(status: np.ndarray) -> dict[int, int]:
-    """Number of points per status code."""
-    counts = np.bincount(np.asarray(status, dtype=np.int64).reshape(-1), minlength=4)
-    return {code: int(counts[code]) for code in STATUS_NAMES}
+    """Number of points per status code (no temporary wider than 1 byte per point)."""
+    status = np.asarray(status)
+    return {code: int(np.count_nonzero(status == code)) for code in STATUS_NAMES}
 
 
 @dataclass(frozen=True)

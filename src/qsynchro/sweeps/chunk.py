@@ -126,12 +126,12 @@ def _one_line(exc: BaseException) -> str:
 
 def _reasons(values: Any) -> np.ndarray:
     """Object array of ``str``, equal strings sharing one object (8 bytes per point)."""
-    arr = np.asarray(values)
-    if arr.dtype.kind != "U":
-        arr = np.array(["" if r is None else str(r) for r in arr.reshape(-1)], dtype=str)
+    arr = np.asarray(values).reshape(-1)
     if arr.size == 0 or (arr == "").all():  # the common case: no reason anywhere
         return np.full(arr.size, "", dtype=object)
-    uniq, inverse = np.unique(arr.reshape(-1), return_inverse=True)
+    if arr.dtype.kind != "U":
+        arr = np.array(["" if r is None else str(r) for r in arr], dtype=str)
+    uniq, inverse = np.unique(arr, return_inverse=True)
     return np.array([str(u) for u in uniq], dtype=object)[inverse]
 
 

@@ -103,7 +103,7 @@ def validate_sweep(sweep: Sweep) -> tuple[Kernel, Any]:
                 f"{sorted(kernel.measures)}."
             )
     settings = resolve_settings(kernel, sweep.settings)
-    block = 1 << 20  # validate every point, in blocks so that memory stays bounded
+    block = 1 << 16  # validate every point, in blocks of a few MB (memory stays bounded)
     for start in range(0, sweep.size, block):
         params = sweep.param_grid(kernel.defaults, start, start + block)
         kernel.validate(params, sweep.measures, settings)
