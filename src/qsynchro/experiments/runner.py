@@ -47,11 +47,8 @@ def _gib(n: int) -> str:
 
 
 def _loaded(ds: xr.Dataset) -> xr.Dataset:
-    """Load a Dataset read from the store; text as Python ``str`` objects (as in memory)."""
-    ds = ds.load()
-    if "status_reason" in ds and ds["status_reason"].dtype != object:
-        ds["status_reason"] = ds["status_reason"].astype(object)
-    return ds.drop_encoding()
+    """Load a Dataset read from the store (as a sweep kept in memory would be)."""
+    return ds.load().drop_encoding()
 
 
 _CLIENT: contextvars.ContextVar[Any] = contextvars.ContextVar("qsynchro_dask_client", default=None)

@@ -81,10 +81,10 @@ def _string_dtype(dtype: np.dtype) -> bool:
 
 
 def dataset_nbytes(ds: xr.Dataset) -> int:
-    """Bytes of ``ds`` loaded into memory, text counted as 8 bytes (a pointer) per value."""
+    """Bytes of ``ds`` loaded into memory, text counted as 16 bytes per value."""
     return int(
         sum(
-            v.size * (8 if _string_dtype(v.dtype) else v.dtype.itemsize)
+            v.size * (16 if _string_dtype(v.dtype) else v.dtype.itemsize)
             for v in ds.variables.values()
         )
     )

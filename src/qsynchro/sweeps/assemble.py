@@ -11,7 +11,8 @@ Variables, in this order:
   (integer and boolean measures become float64, so failed points can be NaN),
   NaN where not computed or failed;
 * one per per-point diagnostic the kernel returns, dimensions ``axes``;
-* ``status_reason`` (text, ``"not computed"`` where pending);
+* ``status_reason`` (text, NumPy's variable-width ``StringDType``: 16 bytes per
+  point for reasons of up to 15 bytes; ``"not computed"`` where pending);
 * ``status`` (int8, :data:`~qsynchro.sweeps.kernel.STATUS_PENDING` where not
   computed). A store writes it *last* for every chunk, so it doubles as the record
   of which chunks are done.
@@ -40,9 +41,20 @@ from qsynchro.sweeps.kernel import (
     kernel_module,
 )
 
-__all__ = ["REASON_PENDING", "STATUS_ATTRS", "Field", "Layout", "MemorySink", "status_counts"]
+__all__ = [
+    "REASON_PENDING",
+    "STATUS_ATTRS",
+    "TEXT",
+    "Field",
+    "Layout",
+    "MemorySink",
+    "status_counts",
+]
 
 REASON_PENDING = "not computed"
+#: text variables: NumPy's variable-width strings (no per-point Python objects, no
+#: fixed width set by the longest reason, and xarray/pandas leave them unconverted)
+TEXT = np.dtypes.StringDType()
 STATUS_ATTRS: dict[str, Any] = {
     "flag_values": list(STATUS_NAMES),
     "flag_meanings": " ".join(v.replace(" ", "_") for v in STATUS_NAMES.values()),
@@ -129,7 +141,7 @@ class Layout:
         for d in sorted(result.diagnostics):
             v = np.asarray(result.diagnostics[d])
             out.append(Field(d, self.dims, v.astype(value_dtype(v.dtype)), np.nan))
-        reason = np.asarray(result.reason, dtype=object)
+        reason = np.asarray(result.reason).astype(TEXT)
         out.append(Field("status_reason", self.dims, reason, REASON_PENDING))
         status = np.asarray(result.status, dtype=np.int8)
         out.append(Field("status", self.dims, status, STATUS_PENDING))
@@ -225,7 +237,7 @@ class MemorySink:
                 self.dims[m] = dims
         if "status" not in self.arrays:  # nothing saved yet: every point is pending
             self.arrays["status"] = np.full(layout.size, STATUS_PENDING, np.int8)
-            self.arrays["status_reason"] = np.full(layout.size, REASON_PENDING, dtype=object)
+            self.arrays["status_reason"] = np.full(layout.size, REASON_PENDING, dtype=TEXT)
             self.dims["status"] = self.dims["status_reason"] = layout.dims
         data_vars = {}
         for name in layout.order(self.arrays):

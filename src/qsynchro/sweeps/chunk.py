@@ -28,7 +28,7 @@ from qsynchro.sweeps.kernel import (
     get_kernel,
 )
 
-__all__ = ["compute_chunk", "device_info", "failed_chunk", "resolve_settings"]
+__all__ = ["compute_chunk", "device_info", "failed_chunk", "resolve_settings", "text_full"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -124,11 +124,22 @@ def _one_line(exc: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
+def text_full(shape: int | tuple[int, ...], text: str) -> np.ndarray:
+    """Object array with every entry the *same* ``str`` object (8 bytes per entry).
+
+    ``np.full(n, text, dtype=object)`` would create ``n`` copies of the string
+    (about 60 bytes each).
+    """
+    out = np.empty(shape, dtype=object)
+    out.fill(text)
+    return out
+
+
 def _reasons(values: Any) -> np.ndarray:
     """Object array of ``str``, equal strings sharing one object (8 bytes per point)."""
     arr = np.asarray(values).reshape(-1)
     if arr.size == 0 or (arr == "").all():  # the common case: no reason anywhere
-        return np.full(arr.size, "", dtype=object)
+        return text_full(arr.size, "")
     if arr.dtype.kind != "U":
         arr = np.array(["" if r is None else str(r) for r in arr], dtype=str)
     uniq, inverse = np.unique(arr, return_inverse=True)
@@ -144,7 +155,7 @@ def failed_chunk(n: int, reason: str) -> ChunkResult:
     return ChunkResult(
         values={},
         status=np.full(n, STATUS_FAILED, np.int8),
-        reason=np.full(n, reason, dtype=object),
+        reason=text_full(n, reason),
     )
 
 

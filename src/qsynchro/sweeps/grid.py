@@ -26,7 +26,7 @@ import numpy as np
 
 from qsynchro._checks import check_int
 
-__all__ = ["Axis", "Sweep", "block_shape", "flat_boxes"]
+__all__ = ["Axis", "Sweep", "aligned_chunk_size", "block_shape", "flat_boxes"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -291,3 +291,24 @@ def block_shape(shape: Sequence[int], target: int) -> tuple[int, ...]:
             return (1,) * j + (max(1, target // inner),) + shape[j + 1 :]
         inner *= shape[j]
     return shape
+
+
+def aligned_chunk_size(shape: Sequence[int], size: int) -> int:
+    """Round a chunk size down to whole C-order blocks of the grid.
+
+    With ``R = prod(shape[j+1:])`` the largest trailing block that fits in ``size``,
+    the result is ``c * R`` with ``c = size // R``, or the largest divisor of
+    ``shape[j]`` between ``c / 2`` and ``c`` if there is one. Chunks of that size are
+    then whole storage blocks (:func:`block_shape` of the same size): each chunk is
+    written in one piece, and no two chunks share a block.
+    """
+    shape = tuple(int(n) for n in shape)
+    size = max(1, int(size))
+    inner = 1
+    for j in range(len(shape) - 1, -1, -1):
+        if inner * shape[j] > size:
+            c = size // inner
+            divisors = [d for d in range(c, (c + 1) // 2 - 1, -1) if d >= 1 and shape[j] % d == 0]
+            return (divisors[0] if divisors else c) * inner
+        inner *= shape[j]
+    return min(size, inner)

@@ -41,7 +41,7 @@ from qsynchro.sweeps.chunk import (
     trailing_shapes,
 )
 from qsynchro.sweeps.dask import dask_chunks, worker_devices
-from qsynchro.sweeps.grid import Sweep
+from qsynchro.sweeps.grid import Sweep, aligned_chunk_size
 from qsynchro.sweeps.kernel import ChunkResult, Kernel, get_kernel, kernel_module
 
 __all__ = [
@@ -148,7 +148,10 @@ def choose_chunk_size(
       writes and task scheduling then stay negligible);
     * work spread: on CPU at least ``max(8, 4 * workers)`` chunks, on GPU at
       least ``2 * workers``, but never chunks smaller than 64 (CPU) or 1024 (GPU)
-      points unless the whole sweep is smaller.
+      points unless the whole sweep is smaller;
+    * alignment: rounded down to whole rows of the grid
+      (:func:`~qsynchro.sweeps.grid.aligned_chunk_size`), so that each chunk is one
+      block of the Zarr store, written in one piece.
     """
     devs = list(devices) if devices is not None else [device_info()]
     if not devs:
@@ -169,7 +172,7 @@ def choose_chunk_size(
     hard_cap = max(hard_cap, math.ceil(sweep.size / 4096))
     n_chunks = 2 * len(devs) if gpu else max(8, 4 * len(devs))
     spread = max(floor, math.ceil(sweep.size / n_chunks))
-    return max(1, min(sweep.size, hard_cap, mem_cap, spread))
+    return aligned_chunk_size(sweep.shape, max(1, min(sweep.size, hard_cap, mem_cap, spread)))
 
 
 # ---------------------------------------------------------------------------------------
@@ -184,14 +187,14 @@ def estimate_bytes(sweep: Sweep, kernel: Kernel, settings: Any) -> int:
     """Rough size in bytes of the sweep's Dataset in memory, before computing it.
 
     8 bytes per measure value (16 if complex, which is unknown before computing,
-    so this may undercount complex measures), 1 for the status, 8 for the reason
-    (a pointer to a shared string), 16 for two diagnostics; a measure whose
-    trailing shape the kernel does not give counts as one value per point.
+    so this may undercount complex measures), 1 for the status, 16 for the reason
+    (a short string), 16 for two diagnostics; a measure whose trailing shape the
+    kernel does not give counts as one value per point.
     """
     values = sum(
         math.prod(t or (1,)) for t in trailing_shapes(kernel, sweep.measures, settings).values()
     )
-    return sweep.size * (8 * values + 1 + 8 + 16)
+    return sweep.size * (8 * values + 1 + 16 + 16)
 
 
 def _in_process(
