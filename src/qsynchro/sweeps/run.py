@@ -143,9 +143,9 @@ def choose_chunk_size(
     * hard caps: at most 4096 points on CPU (large enough that per-call overhead
       is negligible, small enough for a live progress bar and cheap resumes), at
       most 65536 on GPU (which needs wide batches to be busy); a sweep of more
-      than 4096^2 points gets chunks of ``size / 4096`` points instead, so that
-      no sweep has more than about 4096 chunks (per-chunk costs such as store
-      writes and task scheduling then stay negligible);
+      than 4096 * 1024 points gets chunks of ``size / 1024`` points instead, so
+      that no sweep has more than about 1024 chunks (per-chunk costs, about 10 ms
+      of store writes and task scheduling, then stay negligible);
     * work spread: on CPU at least ``max(8, 4 * workers)`` chunks, on GPU at
       least ``2 * workers``, but never chunks smaller than 64 (CPU) or 1024 (GPU)
       points unless the whole sweep is smaller;
@@ -169,7 +169,7 @@ def choose_chunk_size(
     bpp = max(bpp, 1)
     mem_cap = max(1, int((0.5 if gpu else 0.25) * memory) // bpp)
     hard_cap, floor = (65536, 1024) if gpu else (4096, 64)
-    hard_cap = max(hard_cap, math.ceil(sweep.size / 4096))
+    hard_cap = max(hard_cap, math.ceil(sweep.size / 1024))
     n_chunks = 2 * len(devs) if gpu else max(8, 4 * len(devs))
     spread = max(floor, math.ceil(sweep.size / n_chunks))
     return aligned_chunk_size(sweep.shape, max(1, min(sweep.size, hard_cap, mem_cap, spread)))
