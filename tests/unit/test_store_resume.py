@@ -252,7 +252,7 @@ def test_interrupted_chunk_write_leaves_the_chunk_not_done(tmp_path, monkeypatch
     xr.testing.assert_identical(again, ref)
 
 
-def test_unfinished_store_of_the_old_format_is_refused(tmp_path):
+def test_store_of_the_old_format_is_refused_unless_finished(tmp_path):
     sweep = prepare_sweep(sk.toy_sweep())[0]
     (tmp_path / "chunks").mkdir()
     (tmp_path / "chunks" / "chunk-000000.nc").write_bytes(b"CDF")
@@ -260,6 +260,14 @@ def test_unfinished_store_of_the_old_format_is_refused(tmp_path):
     (tmp_path / "sweep.json").write_text(__import__("json").dumps(meta, default=str))
     with pytest.raises(ValueError, match=r"per-chunk NetCDF format of qsynchro 0.1"):
         run_sweep(sk.toy_sweep(), tmp_path, progress=False)
+    with pytest.raises(ValueError, match=r"per-chunk NetCDF format of qsynchro 0.1"):
+        open_partial(tmp_path)
+    # finished in that format: its result.nc is read, nothing recomputed
+    done = run_sweep(sk.toy_sweep(), progress=False)
+    write_dataset(done, tmp_path / "result.nc")
+    calls = sk.ToyKernel.calls
+    xr.testing.assert_identical(run_sweep(sk.toy_sweep(), tmp_path, progress=False), done)
+    assert sk.ToyKernel.calls == calls
 
 
 def test_concurrent_run_into_same_directory_is_refused(tmp_path):

@@ -141,6 +141,7 @@ class SweepStore:
         self._layout: Layout | None = None
         self._group: Any = None
         self._arrays: dict[str, Any] = {}
+        self._legacy = False
         meta = self.root / self.META
         if meta.exists():
             old = self.read_meta(self.root)
@@ -152,14 +153,17 @@ class SweepStore:
                     "start over."
                 )
             self._chunk_size = old.get("chunk_size")
-            if old.get("format") != self.FORMAT and not self.path.exists():
-                if any((self.root / "chunks").glob("chunk-*.nc")):
-                    raise ValueError(
-                        f"Output directory {str(self.root)!r} holds an unfinished sweep in the "
-                        "per-chunk NetCDF format of qsynchro 0.1 (chunks/); finish it with that "
-                        "version, or delete its chunks/ and sweep.json to recompute it here."
-                    )
+            self._legacy = old.get("format") != self.FORMAT and not self.path.exists()
+            if self._legacy:
                 self._chunk_size = None  # nothing stored in this format yet: plan afresh
+
+    def _refuse_legacy(self) -> None:
+        if self._legacy and any((self.root / "chunks").glob("chunk-*.nc")):
+            raise ValueError(
+                f"Output directory {str(self.root)!r} holds an unfinished sweep in the "
+                "per-chunk NetCDF format of qsynchro 0.1 (chunks/); finish it with that "
+                "version, or delete its chunks/ and sweep.json to recompute it here."
+            )
 
     @classmethod
     def open(cls, root: str | Path) -> SweepStore:
@@ -225,6 +229,7 @@ class SweepStore:
         """Start (or resume) a run: the stored chunk size wins over ``chunk_size``."""
         import zarr
 
+        self._refuse_legacy()
         if self._chunk_size is None:
             meta = {
                 "format": self.FORMAT,
@@ -369,6 +374,7 @@ class SweepStore:
         the attributes (``n_pending`` for the rest); points not computed have status
         pending, reason "not computed" and NaN values.
         """
+        self._refuse_legacy()
         if not (self.path / "zarr.json").exists():
             raise ValueError(f"{str(self.root)!r} holds no stored chunk yet.")
         with warnings.catch_warnings():  # a temporary file of a writer (running or killed)
