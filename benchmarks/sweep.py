@@ -4,7 +4,7 @@
    S_max over a 100 x 100 grid in (n_h/n_c, k)) computed
    (a) by one bare batched kernel call,
    (b) by the engine in process, without a store (chunks, padding, status checks, assembly),
-   (c) by the engine with the per-chunk NetCDF store and result.nc (what the CLI does).
+   (c) by the engine with the Zarr store and result.nc (what the CLI does).
    Ratio = engine / bare; target < 1.10 for (b).
 2. Scaling: the ``"network"`` kernel (mean-field, two groups; 64 points that all need
    integration, 8 chunks of 8) in process, on a LocalCluster with 1 worker and with 2
@@ -90,7 +90,7 @@ def overhead(repeats: int, n_side: int) -> None:
     for name, t in (
         ("bare batched kernel call", tb),
         ("engine, in process", te),
-        ("engine + NetCDF chunk store", ts),
+        ("engine + Zarr store + result.nc", ts),
     ):
         print(f"| {name} | {t:.3f} | {n / t:,.0f} | {t / tb:.3f} |")
 
