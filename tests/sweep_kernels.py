@@ -13,6 +13,10 @@ Settings steer failures so the engine's rules can be tested:
 ``raise_above`` raises for a whole chunk that contains ``a > raise_above``,
 ``crash_above`` SIGKILLs the process computing such a chunk (Dask worker tests only).
 
+Kernel ``"cheap"`` (parameters ``x``, ``y``): ``g = sin(x) * y + 1``, one float per
+point in NumPy (no JAX, no per-point Python), for memory tests and benchmarks of the
+engine and the store, where the kernel must cost almost nothing.
+
 Environment (not part of the declaration, so it does not change fingerprints):
 ``QSYNCHRO_TOY_SLEEP`` seconds to sleep per chunk, ``QSYNCHRO_TOY_LOG`` a file to
 which each call appends ``"<first a> <first b> <batch>"``.
@@ -107,6 +111,47 @@ class ToyKernel:
 
 
 register_kernel("toy", ToyKernel)
+
+
+@dataclass(frozen=True)
+class CheapSettings:
+    pass
+
+
+class CheapKernel:
+    name = "cheap"
+    defaults: ClassVar[dict[str, float]] = {"x": 0.0, "y": 1.0}
+    settings_type = CheapSettings
+    measures: ClassVar[dict[str, tuple[str, ...]]] = {"g": ()}
+    calls = 0
+
+    def coords(self, measures, settings):
+        return {}
+
+    def bytes_per_point(self, measures, settings):
+        return 64
+
+    def validate(self, params, measures, settings):
+        pass
+
+    def __call__(self, params, measures, settings):
+        CheapKernel.calls += 1
+        x, y = params["x"], params["y"]
+        return ChunkResult(
+            values={"g": np.sin(x) * y + 1.0},
+            status=np.zeros(x.shape, np.int8),
+            reason=np.full(x.shape, "", dtype=str),
+        )
+
+
+register_kernel("cheap", CheapKernel)
+
+
+def cheap_sweep(nx: int, ny: int, chunk_size: int | None = None):
+    from qsynchro.sweeps.grid import Axis, Sweep
+
+    axes = (Axis.linspace("x", 0.0, 3.0, nx), Axis.linspace("y", -1.0, 1.0, ny))
+    return Sweep("cheap", axes, ("g",), chunk_size=chunk_size)
 
 
 def toy_sweep(na: int = 7, nb: int = 5, chunk_size: int | None = 4, **settings):

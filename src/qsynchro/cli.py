@@ -7,8 +7,10 @@
     qsynchro plot DIR [--var NAME] [--sel name=value ...] [--out FILE.png]
 
 Errors in user input print one line to stderr and exit with status 2, before
-anything is computed. A failure while computing exits with status 1; Ctrl-C
-exits with 130 and keeps every finished chunk (rerun the same command to resume).
+anything is computed; so does ``--workers``/``--scheduler`` without Dask
+distributed installed (the line says ``pip install "qsynchro[distributed]"``).
+A failure while computing exits with status 1; Ctrl-C exits with 130 and keeps
+every finished chunk (rerun the same command to resume).
 """
 
 from __future__ import annotations
@@ -63,7 +65,9 @@ def _build_parser() -> argparse.ArgumentParser:
     _cluster_options(r)
     s = sub.add_parser("sweep", help="run a sweep declared in a TOML file (resumable)")
     s.add_argument("file", help="TOML declaration, see examples/*.toml and docs/sweeps.md")
-    s.add_argument("--out", required=True, help="output directory (chunks + result.nc)")
+    s.add_argument(
+        "--out", required=True, help="output directory (result.zarr, and result.nc if it fits)"
+    )
     s.add_argument("--chunk-size", type=int, metavar="N", help="points per chunk")
     s.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     _cluster_options(s)
@@ -101,12 +105,23 @@ def _cmd_kernels() -> int:
     return 0
 
 
+def _require_cluster_support(args: argparse.Namespace) -> None:
+    """``--workers``/``--scheduler`` need Dask distributed (an optional extra)."""
+    if args.workers is not None or args.scheduler is not None:
+        from qsynchro.sweeps.dask import require_distributed
+
+        require_distributed(
+            "Option `--workers`" if args.workers is not None else "Option `--scheduler`"
+        )
+
+
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from qsynchro._checks import check_choice
     from qsynchro.experiments import FIGURES, reproduce
     from qsynchro.experiments.runner import use_cluster
 
     check_choice("figure", args.name, FIGURES)
+    _require_cluster_support(args)
     with use_cluster(workers=args.workers, scheduler=args.scheduler):
         files = reproduce(args.name, args.out, quick=args.quick, progress=not args.no_progress)
     for path in files:
@@ -121,6 +136,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from qsynchro.sweeps.toml import description_of, load_sweep
 
     sweep = load_sweep(args.file)
+    _require_cluster_support(args)
     if args.chunk_size is not None and args.chunk_size < 1:
         raise ValueError(f"Option `--chunk-size` must be at least 1, but got {args.chunk_size}.")
     ds = run_sweep(
@@ -132,7 +148,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         chunk_size=args.chunk_size,
     )
-    print(Path(args.out) / "result.nc")
+    nc = Path(args.out) / "result.nc"
+    print(nc if nc.exists() else Path(args.out) / "result.zarr")
     print(
         f"points: {sweep.size}  ok: {ds.attrs.get('n_ok')}  "
         f"not converged: {ds.attrs.get('n_not_converged')}  failed: {ds.attrs.get('n_failed')}"
@@ -202,7 +219,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _cmd_sweep(args)
         if args.command == "plot":
             return _cmd_plot(args)
-    except (ValueError, TypeError, OSError) as exc:
+    except (ValueError, TypeError, OSError, ImportError) as exc:  # ImportError: an extra
         print(f"qsynchro: error: {exc}", file=sys.stderr)
         return 2
     except RuntimeError as exc:

@@ -17,8 +17,11 @@ from pathlib import Path
 import pytest
 import xarray as xr
 
+pytest.importorskip("distributed", reason="needs the `distributed` extra")
+
 import sweep_kernels as sk
 from qsynchro.experiments.runner import run_sweep
+from qsynchro.outputs.sweep_store import stored_chunks
 from qsynchro.sweeps.kernel import STATUS_OK
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -58,7 +61,7 @@ def test_killing_a_worker_mid_sweep_loses_nothing(client, tmp_path):
     def killer() -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if len(list((out / "chunks").glob("chunk-*.nc"))) >= 3:
+            if (out / "sweep.json").exists() and len(stored_chunks(out)) >= 3:
                 os.kill(victim, signal.SIGKILL)
                 killed.set()
                 return
@@ -69,11 +72,48 @@ def test_killing_a_worker_mid_sweep_loses_nothing(client, tmp_path):
     ds = run_sweep(sweep, out, progress=False, client=client)
     t.join()
     assert killed.is_set()
-    assert len(list((out / "chunks").glob("chunk-*.nc"))) == 16
+    assert stored_chunks(out) == set(range(16))
     assert (ds["status"].values == STATUS_OK).all()
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("QSYNCHRO_TOY_SLEEP", raising=False)
         xr.testing.assert_identical(ds, run_sweep(sweep, progress=False))
+
+
+def _set_on_worker(what: str, value: str) -> str:
+    """Runs on a worker: pretend another qsynchro is installed there; returns the old value."""
+    import qsynchro
+    from qsynchro.sweeps import dask as qdask
+
+    if what == "version":
+        old, qsynchro.__version__ = qsynchro.__version__, value
+    else:
+        old = qdask._source_hash("qsynchro")
+        qdask._SOURCE_HASHES["qsynchro"] = value
+    return old
+
+
+@pytest.mark.parametrize(("what", "value"), [("version", "0.0.1"), ("source", "0" * 16)])
+def test_worker_running_other_code_is_refused_before_any_chunk(client, tmp_path, what, value):
+    """A worker that reports another qsynchro version, or the same version with other
+    sources, is refused with a message naming it and both values; nothing is computed."""
+    from qsynchro.sweeps.dask import code_identity
+
+    mine = code_identity("sweep_kernels")[what]
+    victim = sorted(client.scheduler_info()["workers"])[0]
+    old = client.run(_set_on_worker, what, value, workers=[victim])[victim]
+    try:
+        with pytest.raises(
+            RuntimeError,
+            match=rf"^Dask worker {victim} runs different code than this client \({what} "
+            rf"{value} instead of {mine}\); install the same qsynchro \(and kernel module\) "
+            r"on every worker, then restart the workers\.$",
+        ):
+            run_sweep(sk.toy_sweep(na=4, nb=2), tmp_path / "v", progress=False, client=client)
+    finally:
+        client.run(_set_on_worker, what, old, workers=[victim])
+    assert stored_chunks(tmp_path / "v") == set()
+    ds = run_sweep(sk.toy_sweep(na=4, nb=2), tmp_path / "v", progress=False, client=client)
+    assert (ds["status"].values == STATUS_OK).all()
 
 
 def test_ambient_cluster_is_used_by_figure_code(client):

@@ -60,7 +60,9 @@ def test_plot_of_unfinished_sweep(tmp_path):
     out = tmp_path / "run"
     assert main(["sweep", str(_toml(tmp_path)), "--out", str(out), "--no-progress"]) == 0
     (out / "result.nc").unlink()
-    (out / "chunks" / "chunk-000001.nc").unlink()
+    import zarr
+
+    zarr.open_group(out / "result.zarr", mode="r+")["status"][1, :] = 3  # a row not stored
     assert main(["plot", str(out), "--out", str(tmp_path / "p.png")]) == 0
 
 
@@ -149,7 +151,7 @@ def test_unreachable_scheduler_fails_fast(tmp_path, capsys):
         ]
     )
     _one_line_error(capsys, code, r"Cannot reach the Dask scheduler at 'tcp://127.0.0.1:\d+'")
-    assert not list((tmp_path / "o").glob("chunks/chunk-*.nc"))
+    assert not (tmp_path / "o" / "result.zarr").exists()
     code = main(
         ["sweep", str(_toml(tmp_path)), "--out", str(tmp_path / "o"), "--scheduler", "127.0.0.1"]
     )
@@ -228,7 +230,9 @@ def test_ctrl_c_keeps_finished_chunks_and_rerun_resumes(tmp_path, signame):
         text=True,
     )
     deadline = time.monotonic() + 120
-    while len(list((out / "chunks").glob("chunk-*.nc"))) < 2:
+    from qsynchro.outputs.sweep_store import stored_chunks
+
+    while not (out / "sweep.json").exists() or len(stored_chunks(out)) < 2:
         assert proc.poll() is None and time.monotonic() < deadline
         time.sleep(0.02)
     proc.send_signal(getattr(signal, signame))

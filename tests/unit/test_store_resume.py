@@ -1,8 +1,9 @@
-"""Chunk store: atomic chunks, resume after kill -9, refusal of a different declaration.
+"""Zarr sweep store: atomic chunks, resume after kill -9, refusal of a different declaration.
 
 The claim under test: an interrupted sweep, rerun with the same declaration,
-recomputes exactly the chunks that were not stored and ends with a Dataset
-identical (values, status, attributes) to an uninterrupted run.
+recomputes exactly the chunks that were not stored completely (a chunk is done
+when none of its points has status pending; status is written last) and ends
+with a Dataset identical (values, status, attributes) to an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
+import zarr
 
 import sweep_kernels as sk
 from qsynchro.experiments.runner import run_sweep
-from qsynchro.outputs.store import open_partial, read_dataset, write_dataset
-from qsynchro.sweeps.kernel import STATUS_PENDING
+from qsynchro.outputs import sweep_store
+from qsynchro.outputs.store import read_dataset, write_dataset
+from qsynchro.outputs.sweep_store import SweepStore, open_partial, stored_chunks
+from qsynchro.sweeps.kernel import STATUS_PENDING, ChunkResult
+from qsynchro.sweeps.run import prepare_sweep
 
 TESTS = Path(__file__).resolve().parents[1]
 
@@ -49,10 +54,14 @@ def test_resume_loads_finished_chunks_and_recomputes_nothing(tmp_path, monkeypat
     first = run_sweep(sweep, out, progress=False)
     n_first = len(_calls(log))
     assert n_first == 2 * 9  # the reference run and the stored run: 9 chunks each
-    # drop 3 chunk files and the result: exactly those 3 chunks are recomputed
+    # a crash after the values but before the status of chunks 0, 4 and 8: their status
+    # is pending again (one point is enough), so exactly those 3 chunks are recomputed
     (out / "result.nc").unlink()
-    for i in (0, 4, 8):
-        (out / "chunks" / f"chunk-{i:06d}.nc").unlink()
+    status = zarr.open_group(out / "result.zarr", mode="r+")["status"]
+    flat = status[...].reshape(-1)
+    flat[[0, 4 * 4 + 3, 8 * 4 + 2]] = STATUS_PENDING  # chunk size 4
+    status[...] = flat.reshape(status.shape)
+    assert stored_chunks(out) == set(range(9)) - {0, 4, 8}
     again = run_sweep(sweep, out, progress=False)
     assert len(_calls(log)) == n_first + 3
     xr.testing.assert_identical(first, again)
@@ -83,7 +92,7 @@ def test_stored_chunk_size_wins_on_resume(tmp_path):
     (out / "result.nc").unlink()
     b = run_sweep(sk.toy_sweep(chunk_size=6), out, progress=False)  # same fingerprint
     xr.testing.assert_identical(a, b)
-    assert len(list((out / "chunks").glob("chunk-*.nc"))) == 9
+    assert SweepStore.read_meta(out)["chunk_size"] == 4 and stored_chunks(out) == set(range(9))
 
 
 def test_unwritable_output_directory(tmp_path):
@@ -124,10 +133,9 @@ def test_kill_9_mid_sweep_then_resume_is_identical(tmp_path, monkeypatch):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    chunks = out / "chunks"
     deadline = time.monotonic() + 120
     try:
-        while len(list(chunks.glob("chunk-*.nc"))) < 3:
+        while not (out / "sweep.json").exists() or len(stored_chunks(out)) < 3:
             assert proc.poll() is None, proc.stderr.read().decode()
             assert time.monotonic() < deadline, "child made no progress"
             time.sleep(0.02)
@@ -136,7 +144,7 @@ def test_kill_9_mid_sweep_then_resume_is_identical(tmp_path, monkeypatch):
         proc.wait()
         proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
-    stored = sorted(int(p.stem[6:]) for p in chunks.glob("chunk-*.nc"))
+    stored = sorted(stored_chunks(out))
     assert 3 <= len(stored) < 12 and not (out / "result.nc").exists()
     partial = open_partial(out)
     assert (partial["status"].values == STATUS_PENDING).sum() == 48 - 4 * len(stored)
@@ -155,45 +163,114 @@ def test_kill_9_mid_sweep_then_resume_is_identical(tmp_path, monkeypatch):
     )
 
 
-def test_chunk_files_keep_dtypes(tmp_path):
-    """Chunks are NetCDF3 when possible (fast) and NetCDF4 for 64-bit integers; either way
-    every value comes back bit-identical with its dtype."""
-    from qsynchro.outputs.store import SweepStore
-    from qsynchro.sweeps.kernel import ChunkResult
-    from qsynchro.sweeps.run import prepare_sweep
+def _store(tmp_path, sweep=None):
+    store = SweepStore(tmp_path, prepare_sweep(sweep or sk.toy_sweep(na=2, nb=3))[0])
+    store.plan(3)
+    return store
 
+
+def test_store_keeps_values_bit_exact(tmp_path):
+    """Through Zarr every value comes back bit-identical: NaN, inf and -0.0 in real and
+    imaginary parts, Unicode reasons; integer and boolean measures become float64 (so
+    that failed points can hold NaN), as in memory."""
+    store = _store(tmp_path)
+    z = np.array([1j, np.nan, -0.0 - np.inf * 1j])
+    wave = np.array([[0.0, -0.0, np.inf], [1e-308, -1.5, 2.0], [np.nan, 3.0, 4.0]])
+    res = ChunkResult(
+        values={"f": np.array([1, -2, 2**40]), "wave": wave, "z": z},
+        status=np.array([0, 1, 2], np.int8),
+        reason=np.array(["", "langsam (Δ > tol)", "NaN result (f)"]),
+        diagnostics={"flag": np.array([True, False, True])},
+    )
+    store.save(1, 3, 6, res)
+    ds = store.dataset(partial=True).load()
+    assert ds["f"].dtype == np.float64 and ds["flag"].dtype == np.float64
+    np.testing.assert_array_equal(ds["f"].values[1], [1.0, -2.0, 2.0**40])
+    np.testing.assert_array_equal(ds["wave"].values[1], wave)
+    assert np.signbit(ds["wave"].values[1, 0, 1])
+    np.testing.assert_array_equal(ds["z"].values[1].view(float), z.view(float))
+    assert list(ds["status_reason"].values[1]) == ["", "langsam (Δ > tol)", "NaN result (f)"]
+    assert (ds["status"].values[0] == STATUS_PENDING).all() and np.isnan(ds["f"].values[0]).all()
+    assert list(ds["status_reason"].values[0]) == ["not computed"] * 3
+    assert ds.attrs["n_pending"] == 3 and ds.attrs["n_failed"] == 1
+    assert stored_chunks(tmp_path) == {1}
+
+
+def test_whole_chunk_failure_overwrites_values_of_a_crashed_attempt(tmp_path):
+    """A chunk whose values were written before a crash (status still pending) and that
+    then fails as a whole holds NaN, not the stale values, and is done."""
+    from qsynchro.sweeps.chunk import failed_chunk
+
+    store = _store(tmp_path)
+    ok = ChunkResult(
+        values={"f": np.ones(3), "wave": np.ones((3, 3)), "z": np.ones(3, complex)},
+        status=np.zeros(3, np.int8),
+        reason=np.array(["", "", ""]),
+        diagnostics={"residual": np.zeros(3)},
+    )
+    store.save(0, 0, 3, ok)
+    status = zarr.open_group(tmp_path / "result.zarr", mode="r+")["status"]
+    status[0, :] = STATUS_PENDING  # the crash: values stored, status not
+    assert store.done() == set()
+    store.save(0, 0, 3, failed_chunk(3, "RuntimeError: boom"))
+    ds = store.dataset(partial=True).load()
+    for name in ("f", "wave", "z", "residual"):
+        assert np.isnan(ds[name].values[0]).all(), name
+    assert store.done() == {0} and list(ds["status_reason"].values[0]) == ["RuntimeError: boom"] * 3
+
+
+@pytest.mark.parametrize("victim", ["f", "status_reason", "status"])
+def test_interrupted_chunk_write_leaves_the_chunk_not_done(tmp_path, monkeypatch, victim):
+    """Killed while chunk 3 is written, inside the write of one variable (after its first
+    point): chunk 3 is not done, the rerun recomputes it (and the chunks after it) and
+    nothing else, and the result is identical to an uninterrupted run. This holds only
+    because the status goes last."""
+    log = tmp_path / "log"
+    monkeypatch.setenv("QSYNCHRO_TOY_LOG", str(log))
+    sweep = sk.toy_sweep(chunk_size=4)
+    ref = run_sweep(sweep, progress=False)
+    real = sweep_store._write_range
+
+    def dies_in_chunk_3(arr, shape, start, stop, values):
+        if arr.basename == victim and start == 12:
+            real(arr, shape, start, start + 1, values[:1])
+            raise KeyboardInterrupt
+        real(arr, shape, start, stop, values)
+
+    out = tmp_path / "run"
+    with monkeypatch.context() as mp:
+        mp.setattr(sweep_store, "_write_range", dies_in_chunk_3)
+        with pytest.raises(KeyboardInterrupt):
+            run_sweep(sweep, out, progress=False)
+    assert stored_chunks(out) == {0, 1, 2}
+    partial = open_partial(out)
+    pending = (partial["status"].values.reshape(-1) == STATUS_PENDING).sum()
+    assert pending == (35 - 13 if victim == "status" else 35 - 12)
+    n_before = len(_calls(log))
+    again = run_sweep(sweep, out, progress=False)
+    assert len(_calls(log)) - n_before == 9 - 3
+    xr.testing.assert_identical(again, ref)
+
+
+def test_store_of_the_old_format_is_refused_unless_finished(tmp_path):
     sweep = prepare_sweep(sk.toy_sweep())[0]
-    store = SweepStore(tmp_path, sweep)
-    store.plan(4)
-    cases = {
-        "small": {"i": np.array([1, -2, 3]), "u": np.array([200, 1, 0], np.uint8)},
-        "big": {"i": np.array([2**40, -1, 0])},
-        "mixed": {
-            "b": np.array([True, False, True]),
-            "z": np.array([1j, np.nan, -0.5 + 2j]),
-            "w": np.arange(6.0).reshape(3, 2),
-        },
-    }
-    for idx, values in enumerate(cases.values()):
-        res = ChunkResult(
-            values=values,
-            status=np.array([0, 1, 2], np.int8),
-            reason=np.array(["", "slow", "NaN result (f)"]),
-        )
-        store.save(idx, 0, 3, res)
-        back = store.load(idx)
-        for k, v in values.items():
-            assert back.values[k].dtype == v.dtype, k
-            np.testing.assert_array_equal(back.values[k], v)
-        assert list(back.reason) == ["", "slow", "NaN result (f)"]
-    magic = [store._path(i).read_bytes()[:3] for i in range(3)]
-    assert magic[1] != b"CDF" and magic[2] == b"CDF"
+    (tmp_path / "chunks").mkdir()
+    (tmp_path / "chunks" / "chunk-000000.nc").write_bytes(b"CDF")
+    meta = {"format": "qsynchro-sweep-store/1", "chunk_size": 4, "sweep": sweep.to_dict()}
+    (tmp_path / "sweep.json").write_text(__import__("json").dumps(meta, default=str))
+    with pytest.raises(ValueError, match=r"per-chunk NetCDF format of qsynchro 0.1"):
+        run_sweep(sk.toy_sweep(), tmp_path, progress=False)
+    with pytest.raises(ValueError, match=r"per-chunk NetCDF format of qsynchro 0.1"):
+        open_partial(tmp_path)
+    # finished in that format: its result.nc is read, nothing recomputed
+    done = run_sweep(sk.toy_sweep(), progress=False)
+    write_dataset(done, tmp_path / "result.nc")
+    calls = sk.ToyKernel.calls
+    xr.testing.assert_identical(run_sweep(sk.toy_sweep(), tmp_path, progress=False), done)
+    assert sk.ToyKernel.calls == calls
 
 
 def test_concurrent_run_into_same_directory_is_refused(tmp_path):
-    from qsynchro.outputs.store import SweepStore
-    from qsynchro.sweeps.run import prepare_sweep
-
     sweep = sk.toy_sweep()
     other = SweepStore(tmp_path, prepare_sweep(sweep)[0])
     with other.lock():

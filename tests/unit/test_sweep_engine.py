@@ -174,9 +174,10 @@ def test_chunk_size_adapts_to_device_and_memory():
     cpu = choose_chunk_size(sweep, kernel, settings, [{"platform": "cpu", "memory": 2**34}])
     gpu = choose_chunk_size(sweep, kernel, settings, [{"platform": "gpu", "memory": 2**34}])
     assert cpu <= 4096 < gpu
-    # memory-bound: 64 bytes per point (toy), a quarter of 64 KiB on CPU -> 256 points
+    # memory-bound: 64 bytes per point (toy), a quarter of 64 KiB on CPU -> 256 points,
+    # rounded down to whole rows of b (100 points each) -> 200
     tiny = choose_chunk_size(sweep, kernel, settings, [{"platform": "cpu", "memory": 2**16}])
-    assert tiny == 256
+    assert tiny == 200
     # two workers spread the grid over at least 8 chunks
     two = choose_chunk_size(sweep, kernel, settings, [{"platform": "cpu", "memory": 2**34}] * 2)
     assert -(-sweep.size // two) >= 8

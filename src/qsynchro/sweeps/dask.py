@@ -8,40 +8,148 @@ Three ways to run a sweep (see ``docs/sweeps.md``):
 * ``scheduler="tcp://HOST:PORT"``: an existing cluster started with
   ``dask scheduler`` and ``dask worker tcp://HOST:PORT`` on each node.
 
-Every worker runs :func:`qsynchro.sweeps.run.compute_chunk`, the same function
+Dask is optional (``pip install "qsynchro[distributed]"``): this module imports
+``distributed`` only inside the functions that need it, and asking for a cluster
+without it raises a one-line ``ImportError`` that says what to install.
+
+Every worker runs :func:`qsynchro.sweeps.chunk.compute_chunk`, the same function
 the in-process engine calls: it rebuilds the chunk's parameters from the
 declaration, looks the kernel up by name (importing the module that registered
 it), and calls it in float64. Results stream back with
 :func:`distributed.as_completed` and are stored as they arrive. If a worker dies,
 the scheduler reschedules its chunks on the remaining workers (a chunk is a
 pure function of the declaration, so a recomputed chunk is identical).
+
+Same code everywhere: before the first chunk every worker reports
+:func:`code_identity` (``qsynchro.__version__``, a SHA-256 of the installed
+qsynchro sources and of the kernel's module), and a worker whose identity
+differs from the client's is refused with a message naming it; every chunk task
+checks it again on its worker (workers that join later).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import importlib.util
 import logging
 import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from qsynchro._checks import check_int
+from qsynchro.sweeps.chunk import compute_chunk, device_info
 from qsynchro.sweeps.kernel import ChunkResult
 
-__all__ = ["dask_chunks", "dask_client", "worker_devices"]
+__all__ = ["code_identity", "dask_chunks", "dask_client", "require_distributed", "worker_devices"]
 
 _ADDRESS = re.compile(r"^(tcp|tls|ucx|inproc|ws|wss)://\S+$")
+INSTALL_HINT = 'pip install "qsynchro[distributed]"'
+
+
+def require_distributed(option: str) -> None:
+    """Raise a one-line ``ImportError`` if Dask distributed is missing.
+
+    Args:
+        option: what asked for a cluster, named in the message (e.g. ``"--workers"``).
+    """
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise ImportError(
+            f"{option} needs Dask distributed, which is not installed; install it with "
+            f"`{INSTALL_HINT}`."
+        ) from None
+
+
+# ---------------------------------------------------------------------------------------
+# same code on every worker
+# ---------------------------------------------------------------------------------------
+_SOURCE_HASHES: dict[str, str] = {}
+
+
+def _hash_files(root: Path, files: list[Path]) -> str:
+    h = hashlib.sha256()
+    for f in sorted(files):
+        h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def _source_hash(module: str) -> str:
+    """SHA-256 (16 hex digits) of a module's source; of every ``.py`` file for a package."""
+    if module not in _SOURCE_HASHES:
+        spec = importlib.util.find_spec(module)
+        if spec is None or spec.origin is None or not Path(spec.origin).exists():
+            _SOURCE_HASHES[module] = "unknown"
+        else:
+            origin = Path(spec.origin)
+            if spec.submodule_search_locations:  # a package: all of its sources
+                root = origin.parent
+                _SOURCE_HASHES[module] = _hash_files(root, list(root.rglob("*.py")))
+            else:
+                _SOURCE_HASHES[module] = _hash_files(origin.parent, [origin])
+    return _SOURCE_HASHES[module]
+
+
+def code_identity(module: str | None = None) -> dict[str, str]:
+    """What must be equal on the client and on every worker.
+
+    ``version`` is ``qsynchro.__version__``, ``source`` a hash of the installed
+    qsynchro package's ``.py`` files (catches an edited install with an unchanged
+    version), and ``kernel_source`` a hash of the kernel's module (a user kernel
+    outside qsynchro). Hashes are computed once per process.
+    """
+    import qsynchro
+
+    out = {"version": str(qsynchro.__version__), "source": _source_hash("qsynchro")}
+    if module and not module.startswith("qsynchro."):
+        out["kernel_source"] = _source_hash(module)
+    return out
+
+
+def _mismatch(where: str, mine: Mapping[str, str], theirs: Mapping[str, str]) -> str | None:
+    diffs = [f"{k} {theirs.get(k)} instead of {v}" for k, v in mine.items() if theirs.get(k) != v]
+    if not diffs:
+        return None
+    return (
+        f"Dask worker {where} runs different code than this client ({', '.join(diffs)}); "
+        "install the same qsynchro (and kernel module) on every worker, then restart the "
+        "workers."
+    )
+
+
+def _checked_chunk(
+    expected: Mapping[str, str],
+    decl: Mapping[str, Any],
+    module: str | None,
+    start: int,
+    stop: int,
+    batch: int,
+) -> ChunkResult:
+    """The chunk task: refuse to compute on a worker whose code differs from the client's."""
+    problem = _mismatch("(this one)", expected, code_identity(module))
+    if problem:
+        raise RuntimeError(problem)
+    return compute_chunk(decl, module, start, stop, batch)
+
+
+def check_workers(client: Any, module: str | None) -> None:
+    """Raise ``RuntimeError`` naming the first worker whose :func:`code_identity` differs."""
+    mine = code_identity(module)
+    for addr, theirs in sorted(client.run(code_identity, module).items()):
+        problem = _mismatch(addr, mine, theirs)
+        if problem:
+            raise RuntimeError(problem)
 
 
 def _device_info_task() -> dict[str, Any]:
-    from qsynchro.sweeps.run import device_info
-
     return device_info()
 
 
 def worker_devices(client: Any) -> list[dict[str, Any]]:
-    """:func:`~qsynchro.sweeps.run.device_info` of every worker, memory capped at
+    """:func:`~qsynchro.sweeps.chunk.device_info` of every worker, memory capped at
     the worker's Dask ``memory_limit`` (several workers may share one host)."""
     infos = client.run(_device_info_task)
     limits = {a: w.get("memory_limit") for a, w in client.scheduler_info()["workers"].items()}
@@ -76,6 +184,7 @@ def dask_client(
     if workers is None and scheduler is None:
         yield None
         return
+    require_distributed("Option `workers`" if workers is not None else "Option `scheduler`")
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
@@ -134,14 +243,15 @@ def dask_chunks(
     ``on_crash(start, stop, reason)`` (every point failed) and the sweep goes on; any
     other error (e.g. qsynchro not importable on a worker) stops the sweep with a
     ``RuntimeError``, keeping the finished chunks. Closing the generator early (an
-    error, Ctrl-C) cancels the chunks still pending.
+    error, Ctrl-C) cancels the chunks still pending. A worker whose code differs
+    from the client's (:func:`code_identity`) is refused before any chunk is sent.
     """
     from distributed import KilledWorker, as_completed
 
-    from qsynchro.sweeps.run import compute_chunk
-
     if not tasks:
         return
+    check_workers(client, module)
+    expected = code_identity(module)
     token = uuid.uuid4().hex[:10]
     [decl_future] = client.scatter([dict(decl)], broadcast=True, hash=False)
     index: dict[str, int] = {}
@@ -150,7 +260,7 @@ def dask_chunks(
     for i, start, stop in tasks:
         key = f"qsynchro-chunk-{token}-{i:06d}"
         fut = client.submit(
-            compute_chunk, decl_future, module, start, stop, batch, key=key, pure=False
+            _checked_chunk, expected, decl_future, module, start, stop, batch, key=key, pure=False
         )
         index[fut.key] = i
         futures.append(fut)

@@ -5,6 +5,11 @@ a plain dict / TOML). The grid is the Cartesian product of the axes in the
 order given (C order: the last axis varies fastest); points are numbered
 ``0 .. size-1`` in that order, and chunk ``c`` holds points
 ``[c * chunk_size, min((c + 1) * chunk_size, size))``.
+
+A chunk is a contiguous range of that numbering; :func:`flat_boxes` cuts such a
+range into at most ``2 * ndim - 1`` rectangular boxes of the grid, which is how a
+chunk is written into (and read back from) an N-dimensional store, and
+:func:`block_shape` gives the C-contiguous storage blocks of a chunked store.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import numpy as np
 
 from qsynchro._checks import check_int
 
-__all__ = ["Axis", "Sweep"]
+__all__ = ["Axis", "Sweep", "aligned_chunk_size", "block_shape", "flat_boxes"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -223,3 +228,87 @@ class Sweep:
 def sequence_axis(name: str, values: Sequence[float]) -> Axis:
     """Convenience constructor for explicit values."""
     return Axis(name, np.asarray(values, dtype=float))
+
+
+def flat_boxes(shape: Sequence[int], start: int, stop: int) -> list[tuple[int, tuple[slice, ...]]]:
+    """Rectangular boxes covering points ``start .. stop-1`` (C order) of a grid.
+
+    Args:
+        shape: the grid's shape (every entry >= 1).
+        start, stop: the flat range, ``0 <= start <= stop <= prod(shape)``.
+
+    Returns:
+        ``[(offset, index), ...]`` in C order: ``index`` holds one slice per
+        dimension, and the box's points (in C order) are points
+        ``start + offset ..`` of the range. Reshaping those range values to the
+        box's shape and assigning them to ``array[index]`` writes the range.
+        At most ``2 * len(shape) - 1`` boxes: a partial first row, a block of
+        whole rows, a partial last row, recursively.
+    """
+    out: list[tuple[int, tuple[slice, ...]]] = []
+
+    def cover(dims: tuple[int, ...], s: int, e: int, prefix: tuple[slice, ...], off: int) -> None:
+        if s >= e:
+            return
+        if len(dims) == 1:
+            out.append((off, (*prefix, slice(s, e))))
+            return
+        inner = math.prod(dims[1:])
+        (i0, r0), (i1, r1) = divmod(s, inner), divmod(e, inner)
+        if i0 == i1:  # inside one row
+            cover(dims[1:], r0, r1, (*prefix, slice(i0, i0 + 1)), off)
+            return
+        if r0:  # the tail of the first row
+            cover(dims[1:], r0, inner, (*prefix, slice(i0, i0 + 1)), off)
+            off, i0 = off + inner - r0, i0 + 1
+        if i1 > i0:  # whole rows
+            out.append((off, (*prefix, slice(i0, i1), *(slice(0, n) for n in dims[1:]))))
+            off += (i1 - i0) * inner
+        if r1:  # the head of the last row
+            cover(dims[1:], 0, r1, (*prefix, slice(i1, i1 + 1)), off)
+
+    shape = tuple(int(n) for n in shape)
+    if not 0 <= start <= stop <= math.prod(shape):
+        raise ValueError(
+            f"Range {start}..{stop} must lie inside a grid of {math.prod(shape)} points."
+        )
+    cover(shape, int(start), int(stop), (), 0)
+    return out
+
+
+def block_shape(shape: Sequence[int], target: int) -> tuple[int, ...]:
+    """The largest C-contiguous block of at most ``target`` points (at least one point).
+
+    ``(1, ..., 1, c, n_{j+1}, ..., n_{d-1})``: whole trailing dimensions and ``c``
+    entries of the first dimension that does not fit whole. A store chunked so holds
+    every range of ``target`` points in at most a few blocks.
+    """
+    shape = tuple(int(n) for n in shape)
+    target = max(1, int(target))
+    inner = 1
+    for j in range(len(shape) - 1, -1, -1):
+        if inner * shape[j] > target:
+            return (1,) * j + (max(1, target // inner),) + shape[j + 1 :]
+        inner *= shape[j]
+    return shape
+
+
+def aligned_chunk_size(shape: Sequence[int], size: int) -> int:
+    """Round a chunk size down to whole C-order blocks of the grid.
+
+    With ``R = prod(shape[j+1:])`` the largest trailing block that fits in ``size``,
+    the result is ``c * R`` with ``c = size // R``, or the largest divisor of
+    ``shape[j]`` between ``c / 2`` and ``c`` if there is one. Chunks of that size are
+    then whole storage blocks (:func:`block_shape` of the same size): each chunk is
+    written in one piece, and no two chunks share a block.
+    """
+    shape = tuple(int(n) for n in shape)
+    size = max(1, int(size))
+    inner = 1
+    for j in range(len(shape) - 1, -1, -1):
+        if inner * shape[j] > size:
+            c = size // inner
+            divisors = [d for d in range(c, (c + 1) // 2 - 1, -1) if d >= 1 and shape[j] % d == 0]
+            return (divisors[0] if divisors else c) * inner
+        inner *= shape[j]
+    return min(size, inner)

@@ -1,14 +1,17 @@
 """Run a :class:`~qsynchro.sweeps.grid.Sweep`: chunks -> batched kernel calls -> Dataset.
 
-The engine knows no physics and writes no files itself: persistence is
-delegated to a *sink* (see :class:`ChunkSink`; the NetCDF directory store in
-:mod:`qsynchro.outputs.store` implements it), which keeps the rooms in line.
+The engine knows no physics and writes no files itself: every finished chunk is
+handed to a *sink* (:class:`ChunkSink`) as soon as it is done and then dropped.
+The default sink (:class:`~qsynchro.sweeps.assemble.MemorySink`) fills one
+preallocated array per variable; the Zarr store of :mod:`qsynchro.outputs.store`
+streams the chunks to disk, so a sweep larger than memory completes with the
+client holding about one chunk at a time.
 
-One code path for every executor: a chunk is computed by :func:`compute_chunk`,
-a plain module-level function of the sweep declaration (a dict) and the chunk
-bounds. In process the engine calls it in a loop; on Dask
-(:mod:`qsynchro.sweeps.dask`) every worker runs the very same function, looks
-the kernel up by name, and results stream back as chunks complete.
+One code path for every executor: a chunk is computed by
+:func:`~qsynchro.sweeps.chunk.compute_chunk`. In process the engine calls it in a
+loop; on Dask (:mod:`qsynchro.sweeps.dask`, needs ``qsynchro[distributed]``) every
+worker runs the very same function, and results stream back as chunks complete.
+Imports go one way: ``run -> dask -> chunk`` and ``run -> chunk``.
 
 Chunk plan. The grid is numbered in C order (see :mod:`~qsynchro.sweeps.grid`)
 and cut into chunks of ``chunk_size`` points; every call has the same batch
@@ -22,37 +25,34 @@ remembers the size it was started with, so a resumed sweep keeps its plan.
 from __future__ import annotations
 
 import dataclasses
-import importlib.metadata
-import json
 import math
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
-import numpy as np
 import xarray as xr
 
-from qsynchro.sweeps.grid import Sweep
-from qsynchro.sweeps.kernel import (
-    STATUS_FAILED,
-    STATUS_NAMES,
-    STATUS_NOT_CONVERGED,
-    STATUS_OK,
-    STATUS_PENDING,
-    ChunkResult,
-    Kernel,
-    get_kernel,
-    kernel_module,
+from qsynchro.sweeps.assemble import MemorySink
+from qsynchro.sweeps.chunk import (
+    compute_chunk,
+    device_info,
+    failed_chunk,
+    host_memory,
+    resolve_settings,
+    trailing_shapes,
 )
+from qsynchro.sweeps.dask import dask_chunks, worker_devices
+from qsynchro.sweeps.grid import Sweep, aligned_chunk_size
+from qsynchro.sweeps.kernel import ChunkResult, Kernel, get_kernel, kernel_module
 
 __all__ = [
     "ChunkSink",
-    "assemble",
     "choose_chunk_size",
     "compute_chunk",
     "device_info",
+    "estimate_bytes",
     "prepare_sweep",
     "resolve_settings",
+    "run_prepared",
     "run_sweep",
     "validate_sweep",
 ]
@@ -62,62 +62,28 @@ DEFAULT_BYTES_PER_POINT = 256 * 1024
 
 
 class ChunkSink(Protocol):
-    """Where finished chunks go (and come back from, on resume)."""
+    """Where finished chunks go (and, for a store, where a resumed sweep finds them)."""
 
     def plan(self, chunk_size: int) -> int:
         """Return the chunk size to use: the stored one on resume, else record ``chunk_size``."""
         ...
 
-    def done(self) -> set[int]: ...
+    def done(self) -> set[int]:
+        """Indices of the chunks already stored completely (not recomputed)."""
+        ...
 
-    def load(self, index: int) -> ChunkResult: ...
+    def save(self, index: int, start: int, stop: int, result: ChunkResult) -> None:
+        """Store chunk ``index`` (points ``start .. stop-1``); ``result`` may be dropped after."""
+        ...
 
-    def save(self, index: int, start: int, stop: int, result: ChunkResult) -> None: ...
-
-
-def _version() -> str:
-    try:
-        return importlib.metadata.version("qsynchro")
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover
-        return "unknown"
+    def finish(self) -> xr.Dataset:
+        """The Dataset of the sweep, once every chunk is saved."""
+        ...
 
 
 # ---------------------------------------------------------------------------------------
 # validation
 # ---------------------------------------------------------------------------------------
-def _coerce(field: dataclasses.Field, value: Any) -> Any:
-    """TOML writes ``2000`` for a float setting: make it ``2000.0`` (stable fingerprint);
-    arrays become tuples (hashable, as jitted kernels need for static settings)."""
-    kind = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
-    if kind == "float" and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, list):  # JSON/TOML arrays: frozen settings hold (hashable) tuples
-        return tuple(value)
-    return value
-
-
-def resolve_settings(kernel: Kernel, settings: Any) -> Any:
-    """Turn ``None`` / a mapping / an instance into the kernel's settings dataclass."""
-    if settings is None:
-        return kernel.settings_type()
-    if isinstance(settings, kernel.settings_type):
-        return settings
-    if isinstance(settings, Mapping):
-        fields = {f.name: f for f in dataclasses.fields(kernel.settings_type)}
-        unknown = sorted(set(settings) - set(fields))
-        if unknown:
-            raise ValueError(
-                f"Unknown setting(s) {unknown} for kernel `{kernel.name}`; "
-                f"valid settings are {sorted(fields)}."
-            )
-        kwargs = {k: _coerce(fields[k], v) for k, v in settings.items()}
-        return kernel.settings_type(**kwargs)
-    raise TypeError(
-        f"Argument `settings` must be None, a mapping or a {kernel.settings_type.__name__}, "
-        f"but got {type(settings).__name__}."
-    )
-
-
 def validate_sweep(sweep: Sweep) -> tuple[Kernel, Any]:
     """Check names, measures and parameter values of every point, before computing."""
     if not isinstance(sweep, Sweep):
@@ -137,7 +103,7 @@ def validate_sweep(sweep: Sweep) -> tuple[Kernel, Any]:
                 f"{sorted(kernel.measures)}."
             )
     settings = resolve_settings(kernel, sweep.settings)
-    block = 1 << 20  # validate every point, in blocks so that memory stays bounded
+    block = 1 << 16  # validate every point, in blocks of a few MB (memory stays bounded)
     for start in range(0, sweep.size, block):
         params = sweep.param_grid(kernel.defaults, start, start + block)
         kernel.validate(params, sweep.measures, settings)
@@ -163,36 +129,6 @@ def prepare_sweep(sweep: Sweep) -> tuple[Sweep, Kernel, Any]:
 # ---------------------------------------------------------------------------------------
 # chunk sizes
 # ---------------------------------------------------------------------------------------
-def _host_memory() -> int:
-    try:
-        import psutil
-
-        return int(psutil.virtual_memory().available)
-    except ImportError:  # pragma: no cover - psutil comes with dask distributed
-        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-
-
-def device_info() -> dict[str, Any]:
-    """Platform (``"cpu"``, ``"gpu"``, ...) and free memory in bytes of JAX's first device.
-
-    On an accelerator the free memory is ``bytes_limit - bytes_in_use`` from the
-    device's allocator statistics; on CPU it is the host's available memory.
-    """
-    import jax
-
-    dev = jax.devices()[0]
-    memory = None
-    if dev.platform != "cpu":
-        try:
-            stats = dev.memory_stats() or {}
-            memory = int(stats["bytes_limit"]) - int(stats.get("bytes_in_use", 0))
-        except (KeyError, TypeError, AttributeError, RuntimeError):  # pragma: no cover
-            memory = None
-    if memory is None:
-        memory = _host_memory()
-    return {"platform": dev.platform, "memory": int(memory)}
-
-
 def choose_chunk_size(
     sweep: Sweep, kernel: Kernel, settings: Any, devices: Iterable[Mapping[str, Any]] | None = None
 ) -> int:
@@ -206,16 +142,22 @@ def choose_chunk_size(
       bytes per point (default :data:`DEFAULT_BYTES_PER_POINT`);
     * hard caps: at most 4096 points on CPU (large enough that per-call overhead
       is negligible, small enough for a live progress bar and cheap resumes), at
-      most 65536 on GPU (which needs wide batches to be busy);
+      most 65536 on GPU (which needs wide batches to be busy); a sweep of more
+      than 4096 * 1024 points gets chunks of ``size / 1024`` points instead, so
+      that no sweep has more than about 1024 chunks (per-chunk costs, about 10 ms
+      of store writes and task scheduling, then stay negligible);
     * work spread: on CPU at least ``max(8, 4 * workers)`` chunks, on GPU at
       least ``2 * workers``, but never chunks smaller than 64 (CPU) or 1024 (GPU)
-      points unless the whole sweep is smaller.
+      points unless the whole sweep is smaller;
+    * alignment: rounded down to whole rows of the grid
+      (:func:`~qsynchro.sweeps.grid.aligned_chunk_size`), so that each chunk is one
+      block of the Zarr store, written in one piece.
     """
     devs = list(devices) if devices is not None else [device_info()]
     if not devs:
         devs = [device_info()]
     gpu = all(d.get("platform", "cpu") != "cpu" for d in devs)
-    memory = min(int(d.get("memory", _host_memory())) for d in devs)
+    memory = min(int(d.get("memory", host_memory())) for d in devs)
     bpp_fn = getattr(kernel, "bytes_per_point", None)
     settings_fn = getattr(settings, "bytes_per_point", None)
     if callable(bpp_fn):
@@ -227,255 +169,10 @@ def choose_chunk_size(
     bpp = max(bpp, 1)
     mem_cap = max(1, int((0.5 if gpu else 0.25) * memory) // bpp)
     hard_cap, floor = (65536, 1024) if gpu else (4096, 64)
+    hard_cap = max(hard_cap, math.ceil(sweep.size / 1024))
     n_chunks = 2 * len(devs) if gpu else max(8, 4 * len(devs))
     spread = max(floor, math.ceil(sweep.size / n_chunks))
-    return max(1, min(sweep.size, hard_cap, mem_cap, spread))
-
-
-# ---------------------------------------------------------------------------------------
-# computing one chunk (same function in process and on every Dask worker)
-# ---------------------------------------------------------------------------------------
-_PREPARED: dict[str, tuple[Sweep, Kernel, Any]] = {}
-
-
-def _prepared(decl: Mapping[str, Any], module: str | None) -> tuple[Sweep, Kernel, Any]:
-    key = json.dumps(decl, sort_keys=True, default=str)
-    if key not in _PREPARED:
-        sweep = Sweep.from_dict(decl)
-        kernel = get_kernel(sweep.kernel, module=module)
-        settings = resolve_settings(kernel, sweep.settings)
-        if len(_PREPARED) > 16:
-            _PREPARED.clear()
-        _PREPARED[key] = (sweep, kernel, settings)
-    return _PREPARED[key]
-
-
-def _one_line(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}".replace("\n", " ").strip()
-    return text if len(text) <= 300 else text[:297] + "..."
-
-
-def _trailing_shapes(
-    kernel: Kernel, measures: tuple[str, ...], settings: Any
-) -> dict[str, tuple[int, ...] | None]:
-    coords = kernel.coords(measures, settings)
-    out: dict[str, tuple[int, ...] | None] = {}
-    for m in measures:
-        dims = kernel.measures[m]
-        out[m] = tuple(len(coords[d]) for d in dims) if all(d in coords for d in dims) else None
-    return out
-
-
-def _failed_chunk(n: int, shapes: Mapping[str, tuple[int, ...] | None], reason: str) -> ChunkResult:
-    if any(s is None for s in shapes.values()):
-        raise RuntimeError(
-            f"A whole chunk failed ({reason}) and the kernel does not give coordinates for "
-            "every trailing dimension, so its NaN placeholders cannot be shaped."
-        )
-    values = {m: np.full((n, *s), np.nan) for m, s in shapes.items()}  # type: ignore[misc]
-    return ChunkResult(
-        values=values,
-        status=np.full(n, STATUS_FAILED, np.int8),
-        reason=np.full(n, reason, dtype=object).astype(str),
-    )
-
-
-def _sanitize(
-    res: Any,
-    n: int,
-    batch: int,
-    measures: tuple[str, ...],
-    shapes: Mapping[str, tuple[int, ...] | None],
-    kernel_name: str,
-) -> ChunkResult:
-    """Check a kernel's output, drop padding, and apply the status rules (module doc)."""
-    if not isinstance(res, ChunkResult):
-        return _failed_chunk(
-            n, shapes, f"kernel `{kernel_name}` returned {type(res).__name__}, not a ChunkResult"
-        )
-    status = np.asarray(res.status)
-    if status.shape != (batch,):
-        return _failed_chunk(
-            n,
-            shapes,
-            f"kernel `{kernel_name}` returned status of shape {status.shape}, expected {(batch,)}",
-        )
-    status = status[:n].astype(np.int8)
-    reason = np.asarray(res.reason)
-    reason = reason.reshape(-1) if reason.dtype.kind == "U" else reason.astype(object).reshape(-1)
-    if reason.shape != (batch,):
-        return _failed_chunk(
-            n,
-            shapes,
-            f"kernel `{kernel_name}` returned reason of shape {reason.shape}, expected {(batch,)}",
-        )
-    if reason.dtype.kind == "U":
-        reason = reason[:n].astype(object)
-    else:
-        reason = np.array(["" if r is None else str(r) for r in reason[:n]], dtype=object)
-    values: dict[str, np.ndarray] = {}
-    for m in measures:
-        if m not in res.values:
-            return _failed_chunk(n, shapes, f"kernel `{kernel_name}` did not return measure {m!r}")
-        v = np.asarray(res.values[m])
-        want = shapes[m]
-        if v.shape[:1] != (batch,) or (want is not None and v.shape[1:] != want):
-            exp = (batch, *want) if want is not None else (batch, "...")
-            return _failed_chunk(
-                n,
-                shapes,
-                f"kernel `{kernel_name}` returned {m!r} of shape {v.shape}, expected {exp}",
-            )
-        values[m] = np.array(v[:n])
-    bad_status = (status < STATUS_OK) | (status > STATUS_FAILED)
-    reason[bad_status] = [f"invalid status code {int(s)}" for s in status[bad_status]]
-    status[bad_status] = STATUS_FAILED
-    for m in measures:
-        v = values[m]
-        if v.dtype.kind in "fc":
-            nan = np.isnan(v).reshape(n, -1).any(axis=1) if v.size else np.zeros(n, bool)
-            flip = nan & (status == STATUS_OK)
-            status[flip] = STATUS_FAILED
-            reason[flip] = f"NaN result ({m})"
-    for code in (STATUS_NOT_CONVERGED, STATUS_FAILED):
-        empty = (status == code) & (reason == "")
-        reason[empty] = STATUS_NAMES[code]
-    failed = status == STATUS_FAILED
-    if failed.any():
-        for m in measures:
-            if values[m].dtype.kind in "fc":
-                values[m][failed] = np.nan
-            elif values[m].dtype.kind in "iub":
-                values[m] = values[m].astype(np.float64)
-                values[m][failed] = np.nan
-    diags: dict[str, np.ndarray] = {}
-    for k, v in dict(res.diagnostics or {}).items():
-        v = np.asarray(v)
-        if v.shape[:1] == (batch,):
-            diags[str(k)] = np.array(v[:n])
-    return ChunkResult(values=values, status=status, reason=reason.astype(str), diagnostics=diags)
-
-
-def compute_chunk(
-    decl: Mapping[str, Any], module: str | None, start: int, stop: int, batch: int | None = None
-) -> ChunkResult:
-    """Compute points ``start .. stop-1`` of the sweep declared by ``decl``.
-
-    This is the one chunk function of every executor. ``decl`` is
-    :meth:`Sweep.to_dict` of a canonical sweep (see :func:`prepare_sweep`);
-    ``module`` is imported if the kernel is not registered in this process;
-    ``batch`` (>= ``stop - start``) pads the call to a fixed batch size. The
-    kernel runs in float64 (:func:`qsynchro._jax.x64`). It never raises for a
-    failing point or a failing chunk: see the module docstring of
-    :mod:`qsynchro.sweeps.kernel` for the status rules.
-    """
-    from qsynchro._jax import x64
-
-    sweep, kernel, settings = _prepared(decl, module)
-    n = stop - start
-    batch = max(n, batch or n)
-    params = sweep.param_grid(kernel.defaults, start, stop)
-    if batch > n:
-        idx = np.minimum(np.arange(batch), n - 1)
-        params = {k: v[idx] for k, v in params.items()}
-    shapes = _trailing_shapes(kernel, sweep.measures, settings)
-    try:
-        with x64():
-            res = kernel(params, sweep.measures, settings)
-    except Exception as exc:  # a kernel bug or a whole-chunk failure: record, never abort
-        return _failed_chunk(n, shapes, _one_line(exc))
-    return _sanitize(res, n, batch, sweep.measures, shapes, kernel.name)
-
-
-# ---------------------------------------------------------------------------------------
-# assembling
-# ---------------------------------------------------------------------------------------
-def assemble(
-    sweep: Sweep,
-    kernel: Kernel,
-    settings: Any,
-    parts: Mapping[int, tuple[int, int, ChunkResult]],
-    *,
-    partial: bool = False,
-) -> xr.Dataset:
-    """Stitch chunk results into a Dataset with the axes as dimensions.
-
-    ``parts`` maps chunk index to ``(start, stop, result)``. With ``partial``,
-    points of missing chunks get status ``pending`` and NaN values (used to
-    look at an unfinished sweep); otherwise every point must be covered.
-    """
-    size, shape = sweep.size, sweep.shape
-    order = sorted(parts)
-    covered = sum(parts[i][1] - parts[i][0] for i in order)
-    if covered != size and not partial:
-        raise RuntimeError(f"Chunks cover {covered} of {size} points; the sweep is incomplete.")
-    coords: dict[str, Any] = {a.name: a.values for a in sweep.axes}
-    coords.update(kernel.coords(sweep.measures, settings))
-    shapes = _trailing_shapes(kernel, sweep.measures, settings)
-
-    def _filled(name: str, get: Any, trailing: tuple[int, ...] | None) -> np.ndarray:
-        arrays = [np.asarray(get(parts[i][2])) for i in order]
-        arrays = [a for a in arrays if a is not None and a.ndim >= 1]
-        if arrays:
-            trailing = arrays[0].shape[1:]
-            dtype = np.result_type(*arrays, np.float64)
-        else:
-            if trailing is None:
-                raise RuntimeError(f"No chunk holds {name!r} yet; its shape is unknown.")
-            dtype = np.dtype(np.float64)
-        out = np.full((size, *trailing), np.nan, dtype=dtype)
-        for i in order:
-            start, stop, res = parts[i]
-            a = get(res)
-            if a is not None:
-                out[start:stop] = a
-        return out.reshape(shape + tuple(trailing))
-
-    data_vars: dict[str, Any] = {}
-    for m in sweep.measures:
-        data_vars[m] = (
-            (*sweep.dims, *kernel.measures[m]),
-            _filled(m, lambda r, m=m: r.values[m], shapes[m]),
-        )
-    status = np.full(size, STATUS_PENDING, np.int8)
-    reason = np.full(size, "not computed", dtype=object)
-    for i in order:
-        start, stop, res = parts[i]
-        status[start:stop] = np.asarray(res.status, dtype=np.int8)
-        reason[start:stop] = np.asarray(res.reason, dtype=object)
-    data_vars["status"] = (
-        sweep.dims,
-        status.reshape(shape),
-        {
-            "flag_values": list(STATUS_NAMES),
-            "flag_meanings": " ".join(v.replace(" ", "_") for v in STATUS_NAMES.values()),
-            "long_name": "per-point status (see status_reason)",
-        },
-    )
-    data_vars["status_reason"] = (sweep.dims, np.array(reason.tolist(), dtype=str).reshape(shape))
-    diag_names = sorted(set().union(*(parts[i][2].diagnostics.keys() for i in order)))
-    for d in diag_names:
-        data_vars[d] = (sweep.dims, _filled(d, lambda r, d=d: r.diagnostics.get(d), ()))
-    ds = xr.Dataset(data_vars, coords=coords)
-    counts = {name: int(np.sum(status == code)) for code, name in STATUS_NAMES.items()}
-    ds.attrs.update(
-        {
-            "qsynchro_version": _version(),
-            "kernel": sweep.kernel,
-            "measures": json.dumps(list(sweep.measures)),
-            "sweep": sweep.to_json(),
-            "sweep_fingerprint": sweep.fingerprint(),
-            "fixed_parameters": json.dumps(dict(sweep.fixed), sort_keys=True),
-            "settings": json.dumps(sweep.to_dict()["settings"], sort_keys=True, default=str),
-            "settings_type": type(settings).__name__,
-            "n_ok": counts["ok"],
-            "n_not_converged": counts["not converged"],
-            "n_failed": counts["failed"],
-        }
-    )
-    if partial:
-        ds.attrs["n_pending"] = counts["pending"]
-    return ds
+    return aligned_chunk_size(sweep.shape, max(1, min(sweep.size, hard_cap, mem_cap, spread)))
 
 
 # ---------------------------------------------------------------------------------------
@@ -486,11 +183,86 @@ def default_chunk_size(sweep: Sweep) -> int:
     return sweep.chunk_size or min(sweep.size, 4096)
 
 
+def estimate_bytes(sweep: Sweep, kernel: Kernel, settings: Any) -> int:
+    """Rough size in bytes of the sweep's Dataset in memory, before computing it.
+
+    8 bytes per measure value (16 if complex, which is unknown before computing,
+    so this may undercount complex measures), 1 for the status, 16 for the reason
+    (a short string), 16 for two diagnostics; a measure whose trailing shape the
+    kernel does not give counts as one value per point.
+    """
+    values = sum(
+        math.prod(t or (1,)) for t in trailing_shapes(kernel, sweep.measures, settings).values()
+    )
+    return sweep.size * (8 * values + 1 + 16 + 16)
+
+
 def _in_process(
     decl: Mapping[str, Any], module: str | None, tasks: list[tuple[int, int, int]], batch: int
 ) -> Iterator[tuple[int, ChunkResult]]:
     for i, start, stop in tasks:
         yield i, compute_chunk(decl, module, start, stop, batch)
+
+
+def run_prepared(
+    sweep: Sweep,
+    kernel: Kernel,
+    settings: Any,
+    *,
+    sink: ChunkSink | None = None,
+    progress: bool = True,
+    description: str | None = None,
+    client: Any = None,
+    chunk_size: int | None = None,
+) -> xr.Dataset:
+    """:func:`run_sweep` for a sweep already returned by :func:`prepare_sweep`."""
+    size = chunk_size or sweep.chunk_size
+    if size is None:
+        devices = worker_devices(client) if client is not None else None
+        size = choose_chunk_size(sweep, kernel, settings, devices)
+    if sink is None:
+        sink = MemorySink(sweep, kernel, settings)
+    size = max(1, min(int(sink.plan(max(1, min(int(size), sweep.size)))), sweep.size))
+    sweep = dataclasses.replace(sweep, chunk_size=size)  # provenance: the plan actually used
+    plan = sweep.chunks(size)
+    done = sink.done()
+    tasks = [(i, start, stop) for i, (start, stop) in enumerate(plan) if i not in done]
+    from tqdm.auto import tqdm
+
+    n_done = len(plan) - len(tasks)
+    bar = tqdm(
+        total=sweep.size,
+        initial=sweep.size - sum(b - a for _, a, b in tasks),
+        disable=not progress,
+        unit="pt",
+        unit_scale=sweep.size >= 10_000,
+        dynamic_ncols=True,
+        desc=description or f"sweep[{sweep.kernel}]",
+        leave=False,
+    )
+    bar.set_postfix_str(f"chunks {n_done}/{len(plan)}", refresh=False)
+    decl, module = sweep.to_dict(), kernel_module(sweep.kernel)
+    if client is None:
+        stream = _in_process(decl, module, tasks, size)
+    else:
+        stream = dask_chunks(
+            client, decl, module, tasks, size, on_crash=lambda a, b, why: failed_chunk(b - a, why)
+        )
+    bounds = {i: (a, b) for i, a, b in tasks}
+    try:
+        for i, res in stream:
+            start, stop = bounds[i]
+            sink.save(i, start, stop, res)
+            del res  # the sink has it: hold no finished chunk here
+            n_done += 1
+            bar.update(stop - start)
+            bar.set_postfix_str(f"chunks {n_done}/{len(plan)}")
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+        bar.close()
+    return sink.finish()
 
 
 def run_sweep(
@@ -506,8 +278,8 @@ def run_sweep(
 
     Args:
         sweep: the declaration (validated here, before anything is computed).
-        sink: chunk store; chunks it already holds are loaded, not recomputed,
-            and each new chunk is handed to it as soon as it is done.
+        sink: where chunks go (default: memory); chunks it already holds are
+            not recomputed, and each new chunk is handed to it as soon as it is done.
         progress: show a tqdm bar (points done, points/s, ETA, chunks done).
         description: label of the progress bar.
         client: a ``distributed.Client``; chunks then run on its workers
@@ -516,73 +288,13 @@ def run_sweep(
             (a sink that already holds chunks keeps its own size).
     """
     sweep, kernel, settings = prepare_sweep(sweep)
-    size = chunk_size or sweep.chunk_size
-    if size is None:
-        devices = None
-        if client is not None:
-            from qsynchro.sweeps.dask import worker_devices
-
-            devices = worker_devices(client)
-        size = choose_chunk_size(sweep, kernel, settings, devices)
-    if sink is not None:
-        size = sink.plan(int(size))
-    size = max(1, min(int(size), sweep.size))
-    sweep = dataclasses.replace(sweep, chunk_size=size)  # provenance: the plan actually used
-    plan = sweep.chunks(size)
-    parts: dict[int, tuple[int, int, ChunkResult]] = {}
-    done = sink.done() if sink is not None else set()
-    tasks: list[tuple[int, int, int]] = []
-    for i, (start, stop) in enumerate(plan):
-        if i in done:
-            try:
-                res = sink.load(i)  # type: ignore[union-attr]
-                if np.asarray(res.status).shape == (stop - start,):
-                    parts[i] = (start, stop, res)
-                    continue
-            except Exception:  # unreadable chunk file: recompute it
-                pass
-        tasks.append((i, start, stop))
-    decl = sweep.to_dict()
-    module = kernel_module(sweep.kernel)
-    from tqdm.auto import tqdm
-
-    bar = tqdm(
-        total=sweep.size,
-        initial=sum(b - a for a, b, _ in parts.values()),
-        disable=not progress,
-        unit="pt",
-        unit_scale=sweep.size >= 10_000,
-        dynamic_ncols=True,
-        desc=description or f"sweep[{sweep.kernel}]",
-        leave=False,
+    return run_prepared(
+        sweep,
+        kernel,
+        settings,
+        sink=sink,
+        progress=progress,
+        description=description,
+        client=client,
+        chunk_size=chunk_size,
     )
-    bar.set_postfix_str(f"chunks {len(parts)}/{len(plan)}", refresh=False)
-    if client is None:
-        stream = _in_process(decl, module, tasks, size)
-    else:
-        from qsynchro.sweeps.dask import dask_chunks
-
-        shapes = _trailing_shapes(kernel, sweep.measures, settings)
-        stream = dask_chunks(
-            client,
-            decl,
-            module,
-            tasks,
-            size,
-            on_crash=lambda a, b, why: _failed_chunk(b - a, shapes, why),
-        )
-    bounds = {i: (a, b) for i, a, b in tasks}
-    try:
-        for i, res in stream:
-            start, stop = bounds[i]
-            if sink is not None:
-                sink.save(i, start, stop, res)
-            parts[i] = (start, stop, res)
-            bar.update(stop - start)
-            bar.set_postfix_str(f"chunks {len(parts)}/{len(plan)}")
-    finally:
-        close = getattr(stream, "close", None)
-        if close is not None:
-            close()
-        bar.close()
-    return assemble(sweep, kernel, settings, parts)
