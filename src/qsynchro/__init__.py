@@ -22,6 +22,7 @@ _EXPORTS: dict[str, str] = {
     "evolve": "qsynchro.solvers.evolve",
     "critical_coupling": "qsynchro.solvers.stability",
     "jacobian_eigenvalues": "qsynchro.solvers.stability",
+    "continuation": "qsynchro.solvers.branch",
     "DrivenOscillator": "qsynchro.models.driven",
     "driven_steady_state": "qsynchro.solvers.driven",
     "driven_evolve": "qsynchro.solvers.driven",
