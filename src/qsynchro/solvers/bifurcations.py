@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from qsynchro.solvers.continuation import ContinuationSettings, Kernels
@@ -106,42 +105,17 @@ class Bifurcation:
 # compiled minimally augmented systems (fold and Hopf), cached per field
 # --------------------------------------------------------------------------------------
 class _Special:
+    r"""Fold and Hopf systems with Govaerts' derivative of g (no autodiff through solves).
+
+    Differentiating the bordered system gives :math:`\partial g/\partial z_k =
+    -l^\top (\partial A/\partial z_k)\, r` with :math:`M(r; g) = e` and
+    :math:`M^\top(l; h) = e`; the contractions :math:`l^\top (\partial_z D_yF) r` are
+    gradients of a scalar from JAX (``Kernels.d_jac``), the bordered solves are NumPy.
+    """
+
     def __init__(self, k: Kernels) -> None:
+        self.k = k
         field_ = k.field
-        jac = jax.jacfwd(field_)
-
-        def params(z: Any, p: Any, i: int, j: int, tail: int) -> Any:
-            p = p.at[i].set(z[-tail])
-            return p.at[j].set(z[-1]) if j >= 0 else p
-
-        def fold(z: Any, p: Any, aux: Any, i: int, j: int, v: Any, w: Any) -> Any:
-            # z = (y, p_i, p_j); with j < 0 the last entry is a dummy
-            y, pp = z[:-2], params(z, p, i, j, 2)
-            A = jac(y, pp, aux)
-            n = y.shape[0]
-            M = jnp.block([[A, w[:, None]], [v[None, :], jnp.zeros((1, 1))]])
-            g = jnp.linalg.solve(M, jnp.zeros(n + 1).at[n].set(1.0))[n]
-            return jnp.concatenate([field_(y, pp, aux), g[None]])
-
-        def hopf(z: Any, p: Any, aux: Any, i: int, j: int, v: Any, w: Any) -> Any:
-            # z = (y, p_i, omega, p_j); with j < 0 the last entry is a dummy
-            y, pp, om = z[:-3], params(z, p, i, j, 3), z[-2]
-            A = jac(y, pp, aux)
-            n = y.shape[0]
-            top = jnp.concatenate([A - 1j * om * jnp.eye(n), w[:, None]], 1)
-            bottom = jnp.concatenate([v.conj()[None, :], jnp.zeros((1, 1))], 1)
-            M = jnp.concatenate([top, bottom], 0)
-            g = jnp.linalg.solve(M, jnp.zeros(n + 1, complex).at[n].set(1.0))[n]
-            return jnp.concatenate([field_(y, pp, aux), jnp.stack([g.real, g.imag])])
-
-        def rj(fun: Any) -> Any:
-            def both(z: Any, p: Any, aux: Any, i: int, j: int, v: Any, w: Any) -> Any:
-                return fun(z, p, aux, i, j, v, w), jax.jacfwd(fun)(z, p, aux, i, j, v, w)
-
-            return jax.jit(both, static_argnums=(3, 4))
-
-        self.fold = rj(fold)
-        self.hopf = rj(hopf)
 
         def B(y: Any, p: Any, aux: Any, u: Any, v: Any) -> Any:
             inner = lambda yy: jax.jvp(lambda x: field_(x, p, aux), (yy,), (u,))[1]  # noqa: E731
@@ -153,10 +127,56 @@ class _Special:
         self.B = jax.jit(B)
         self.C = jax.jit(C)
 
+    def _first(self, z: np.ndarray, p: np.ndarray, aux: Any, i: int, j: int, tail: int) -> Any:
+        n = z.shape[0] - tail
+        idx = np.array([i, j if j >= 0 else i])
+        q = p.copy()
+        q[idx[1]] = z[-1]
+        q[i] = z[n]
+        F, Jy, Fq = (np.asarray(a) for a in self.k.jac_q(z[:n], q, aux, idx))
+        return n, idx, q, F, Jy, Fq
+
+    def fold(self, z: np.ndarray, p: np.ndarray, aux: Any, i: int, j: int, v: Any, w: Any) -> Any:
+        """G = (F, g) and DG over z = (y, p_i, p_j) (j < 0: the last entry is a dummy)."""
+        n, idx, q, F, A, Fq = self._first(z, p, aux, i, j, 2)
+        M = np.block([[A, w[:, None]], [v[None, :], np.zeros((1, 1))]])
+        e = np.zeros(n + 1)
+        e[n] = 1.0
+        rg = np.linalg.solve(M, e)
+        l = np.linalg.solve(M.T, e)[:n]
+        pad = np.zeros((3, n))
+        dg = -np.asarray(self.k.d_jac(z[:n], q, aux, idx, np.vstack([l, pad]),
+                                      np.vstack([rg[:n], pad])))[0]  # fmt: skip
+        G = np.append(F, rg[n])
+        DG = np.vstack([np.hstack([A, Fq]), dg[None, :]])
+        return G, DG
+
+    def hopf(self, z: np.ndarray, p: np.ndarray, aux: Any, i: int, j: int, v: Any, w: Any) -> Any:
+        """G = (F, Re g, Im g) and DG over z = (y, p_i, omega, p_j)."""
+        om = z[-2]
+        zz = np.delete(z, -2)
+        n, idx, q, F, A, Fq = self._first(zz, p, aux, i, j, 2)
+        M = np.block([[A - 1j * om * np.eye(n), w[:, None]], [v.conj()[None, :], np.zeros((1, 1))]])
+        e = np.zeros(n + 1, complex)
+        e[n] = 1.0
+        rg = np.linalg.solve(M, e)
+        r, g = rg[:n], rg[n]
+        l = np.linalg.solve(M.T, e)[:n]
+        L = np.vstack([l.real, l.imag, l.real, l.imag])
+        R = np.vstack([r.real, r.imag, r.imag, r.real])
+        c = np.asarray(self.k.d_jac(z[:n], q, aux, idx, L, R))  # (4, n + 2)
+        dg = -((c[0] - c[1]) + 1j * (c[2] + c[3]))  # -l^T dA r
+        dg_om = 1j * (l @ r)  # d(A - i om)/d om = -i
+        dg = np.concatenate([dg[: n + 1], [dg_om], dg[n + 1 :]])
+        G = np.concatenate([F, [g.real, g.imag]])
+        top = np.hstack([A, Fq[:, :1], np.zeros((n, 1)), Fq[:, 1:]])
+        DG = np.vstack([top, dg.real[None, :], dg.imag[None, :]])
+        return G, DG
+
 
 @functools.lru_cache(maxsize=32)
 def special_kernels(k: Kernels) -> _Special:
-    """Compiled fold/Hopf systems and multilinear forms of a field (cached)."""
+    """Fold/Hopf systems and multilinear forms of a field (cached)."""
     return _Special(k)
 
 

@@ -47,7 +47,7 @@ __all__ = ["Branch", "continuation", "split_settings"]
 
 #: number of leading eigenvalues stored per point
 N_EIG = 6
-_START = {"initial": "attractor", "t_final": 2000.0, "dt": 0.05, "start_tol": 1e-3}
+_START = {"initial": "attractor", "t_final": 2000.0, "dt": 0.05, "start_tol": 1e-3, "marks": ()}
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,6 +128,7 @@ def _dataset(br: EquilibriumBranch, kind: str, locked: bool, ref: int) -> xr.Dat
             "eigenvalue_imag": (("point", "mode"), ev.imag),
             "stable": ("point", br.stable.astype(np.int8)),
             "arclength": ("point", br.arclength),
+            "marked": ("point", br.marked.astype(np.int8)),
             "state": (("point", "component"), br.states),
         },
         coords={br.parameter: ("point", br.values), "group": groups},
@@ -182,7 +183,8 @@ def continuation(
             (``ds``, ``ds_max``, ``max_steps``, ``tol``, ...) and the start-state settings
             ``initial`` ("attractor", "unsynchronized" or density matrices (G, 3, 3)),
             ``t_final`` (2000), ``dt`` (0.05) and ``start_tol`` (1e-3: max relative drift of
-            <S^+> in the rotating frame for the attractor to count as locked).
+            <S^+> in the rotating frame for the attractor to count as locked), ``marks``
+            (values of ``parameter`` at which points are computed exactly).
 
     Returns:
         :class:`Branch`. Its status is "failed" with a message when the start is not a fixed
@@ -228,7 +230,9 @@ def continuation(
                     ),
                 )
             else:
-                br = continue_equilibria(system, x, params, parameter, stop, settings=cs)
+                br = continue_equilibria(
+                    system, x, params, parameter, stop, settings=cs, marks=st["marks"]
+                )
                 msg = br.message
         if br is None:
             empty = EquilibriumBranch(

@@ -182,17 +182,42 @@ class Kernels:
             Tx = T @ x
             return jnp.linalg.solve(C @ Tx.T, C @ f(x, p))
 
-        def eq_rj(z: Any, p: Any, aux: Any, i: int) -> tuple[Any, Any]:
-            def G(zz: Any) -> Any:
-                return field(zz[:-1], p.at[i].set(zz[-1]), aux)
+        def with_q(p: Any, idx: Any, q: Any) -> Any:
+            # p with p[i] = q[0] and (if j != i) p[j] = q[1]; i, j = idx are traced
+            r = jnp.arange(p.shape[0])
+            ei = (r == idx[0]).astype(p.dtype)
+            ej = ((r == idx[1]) & (idx[1] != idx[0])).astype(p.dtype)
+            return p + ei * (q[0] - p[idx[0]]) + ej * (q[1] - p[idx[1]])
 
-            return G(z), jax.jacfwd(G)(z)
+        def jac_q(y: Any, p: Any, aux: Any, idx: Any) -> tuple[Any, Any, Any]:
+            q = p[idx]
+            yq = jnp.concatenate([y, q])
+            G = lambda u: field(u[:-2], with_q(p, idx, u[-2:]), aux)  # noqa: E731
+            D = jax.jacfwd(G)(yq)
+            return G(yq), D[:, :-2], D[:, -2:]
+
+        def d_jac(y: Any, p: Any, aux: Any, idx: Any, L: Any, R: Any) -> Any:
+            # rows k: gradient over (y, p_i, p_j) of L[k] . (D_y F) R[k]
+            def s(u: Any, l: Any, r: Any) -> Any:
+                pp = with_q(p, idx, u[-2:])
+                return l @ jax.jvp(lambda yy: field(yy, pp, aux), (u[:-2],), (r,))[1]
+
+            u = jnp.concatenate([y, p[idx]])
+            return jax.vmap(jax.grad(s), in_axes=(None, 0, 0))(u, L, R)
 
         self.field = field
         self.F = jax.jit(field)
         self.J = jax.jit(jax.jacfwd(field))
         self.frequency = jax.jit(frequency)
-        self.eq_rj = jax.jit(eq_rj, static_argnums=3)
+        self.jac_q = jax.jit(jac_q)
+        self.d_jac = jax.jit(d_jac)
+
+    def eq_rj(self, z: np.ndarray, p: np.ndarray, aux: Any, i: int) -> tuple[Any, Any]:
+        """F and its Jacobian over z = (y, p_i), shapes (N,) and (N, N+1)."""
+        q = p.copy()
+        q[i] = z[-1]
+        F, Jy, Fq = self.jac_q(z[:-1], q, aux, np.array([i, i]))
+        return np.asarray(F), np.concatenate([np.asarray(Jy), np.asarray(Fq)[:, :1]], 1)
 
 
 @functools.lru_cache(maxsize=32)
@@ -385,6 +410,7 @@ def trace(
     settings: ContinuationSettings,
     *,
     index: int = -1,
+    marks: Any = (),
 ) -> TraceResult:
     """Follow ``problem.rj`` (z -> (G, DG)) from the solution ``z0`` (within ``bounds``).
 
@@ -393,7 +419,8 @@ def trace(
     the bound), after ``max_steps`` points, or when a step fails below ``ds_min``. The
     problem provides ``record(point) -> dict``, ``events(rec_a, rec_b) -> list[name]``,
     ``test(name, point) -> float``, ``event(name, point) -> object | None`` and optionally
-    ``accept(point)`` and ``stop(point) -> str | None``.
+    ``accept(point)`` and ``stop(point) -> str | None``. At each value in ``marks`` that
+    ``z[index]`` passes, an extra point is solved exactly there (``record["mark"] = True``).
     """
     lo, hi = bounds
     z, DG, _, res = correct(problem.rj, z0, direction / np.linalg.norm(direction), settings)
@@ -402,6 +429,7 @@ def trace(
     t, det = tangent(DG, direction)
     cur = Point(z, t, DG, det, 0.0, {})
     cur.record = problem.record(cur)
+    cur.record["mark"] = any(abs(cur.z[index] - m) < 1e-14 * (1 + abs(m)) for m in marks)
     getattr(problem, "accept", lambda p: None)(cur)
     points, events = [cur], []
     ds = settings.ds
@@ -436,6 +464,18 @@ def trace(
             else:
                 new.z[index] = bound  # cannot happen for a regular branch; keep honest
         new.record = problem.record(new)
+        for m in sorted(marks, reverse=bool(new.z[index] < cur.z[index])):
+            if (cur.z[index] - m) * (new.z[index] - m) < 0 or new.z[index] == m != cur.z[index]:
+                w = (m - cur.z[index]) / (new.z[index] - cur.z[index])
+                zm, DGm, _, _ = correct(problem.rj, cur.z + w * (new.z - cur.z), cur.t, settings,
+                                        fixed=(index, m))  # fmt: skip
+                if DGm is not None and new.z[index] != m:
+                    tm, detm = tangent(DGm, cur.t)
+                    pm = Point(zm, tm, DGm, detm, float(cur.t @ (zm - cur.z)), {})
+                    pm.record = {**problem.record(pm), "mark": True}
+                    points.append(pm)
+                elif new.z[index] == m:
+                    new.record["mark"] = True
         if settings.detect:
             for name in problem.events(cur.record, new.record):
                 loc = locate(problem, cur, new.h, name, settings)

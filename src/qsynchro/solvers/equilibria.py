@@ -166,6 +166,7 @@ class EquilibriumBranch:
         bifurcations: located bifurcations in the order found.
         status: "completed", "incomplete" or "failed". message: why the branch ended.
         params: full parameter vector at the start, names in ``parameter_names``.
+        arclength: (P,) Euclidean arclength in (y, p). marked: (P,) points at ``marks``.
     """
 
     parameter: str
@@ -180,6 +181,7 @@ class EquilibriumBranch:
     params: np.ndarray
     parameter_names: tuple[str, ...]
     arclength: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    marked: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
     def __repr__(self) -> str:
         kinds = ", ".join(f"{b.kind}@{b.value:.6g}" for b in self.bifurcations) or "none"
@@ -227,6 +229,7 @@ def continue_equilibria(
     *,
     settings: ContinuationSettings | None = None,
     bounds: tuple[float, float] | None = None,
+    marks: Any = (),
 ) -> EquilibriumBranch:
     """Follow the (relative) equilibrium ``x0`` in ``parameter`` from its value towards ``stop``.
 
@@ -238,6 +241,7 @@ def continue_equilibria(
         stop: the value to continue to.
         settings: :class:`ContinuationSettings`.
         bounds: parameter window (default: [start, stop]); the branch ends when it leaves it.
+        marks: parameter values at which a point is computed exactly (``marked``).
 
     Returns:
         :class:`EquilibriumBranch` (status "failed" with a message if ``x0`` is not an
@@ -270,7 +274,7 @@ def continue_equilibria(
         )  # fmt: skip
     direction = np.zeros_like(z0)
     direction[-1] = 1.0 if stop > start else -1.0
-    res = trace(prob, z0, direction, (lo, hi), settings)
+    res = trace(prob, z0, direction, (lo, hi), settings, marks=marks)
     pts = res.points
     k = kernels(system)
     ys = np.array([q.z[:-1] for q in pts]).reshape(len(pts), system.dim)
@@ -278,7 +282,8 @@ def continue_equilibria(
     freq = np.array([np.asarray(k.frequency(y, prob.params_at(v), system.aux)) for y, v in
                      zip(ys, vals)]).reshape(len(pts), -1)  # fmt: skip
     ev = np.array([q.record["eigenvalues"] for q in pts]).reshape(len(pts), system.dim)
-    s = np.concatenate([[0.0], np.cumsum([q.h for q in pts[1:]])]) if pts else np.zeros(0)
+    zs = np.array([q.z for q in pts]).reshape(len(pts), -1)
+    s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(zs, axis=0), axis=-1))])
     return EquilibriumBranch(
         parameter,
         vals,
@@ -291,5 +296,6 @@ def continue_equilibria(
         res.message,
         p,
         names,
-        s,
+        s[: len(pts)],
+        np.array([bool(q.record.get("mark")) for q in pts], dtype=bool),
     )
