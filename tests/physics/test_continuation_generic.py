@@ -70,17 +70,19 @@ def test_hopf_normal_form_location_frequency_l1(sigma):
 
 
 def test_l1_invariant_under_nonlinear_coordinate_change():
-    """x = R u + phi(u): the vector field for u is Dh(u)^{-1} f(h(u)); l1 must not change."""
+    """x = h(u) = R u + phi(u) (phi quadratic + cubic): u' = Dh(u)^{-1} f(h(u)) (2x2 inverse
+    written out); l1 must not change. The quadratic terms give B-contributions with nonzero
+    real parts (a wrong factor in any B-term of Kuznetsov's formula changes l1 here)."""
     th = 0.4
     R = jnp.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
 
-    def h(u):
-        return R @ u + jnp.stack([0.3 * u[0] ** 2 - 0.5 * u[0] * u[1], 0.2 * u[1] ** 2 + u[0] ** 3])
-
     def g(u, p):
-        import jax
-
-        return jnp.linalg.solve(jax.jacfwd(h)(u), hopf_nf(h(u), p))
+        x = R @ u + jnp.stack([0.3 * u[0] ** 2 - 0.5 * u[0] * u[1], 0.2 * u[1] ** 2 + u[0] ** 3])
+        D = R + jnp.array([[0.6 * u[0] - 0.5 * u[1], -0.5 * u[0]], [3 * u[0] ** 2, 0.4 * u[1]]])
+        fx = hopf_nf(x, p)
+        det = D[0, 0] * D[1, 1] - D[0, 1] * D[1, 0]
+        u0 = D[1, 1] * fx[0] - D[0, 1] * fx[1]
+        return jnp.stack([u0, D[0, 0] * fx[1] - D[1, 0] * fx[0]]) / det
 
     om, sigma = 0.8, -0.6
     b = continue_equilibria(System(g, ("mu", "omega", "sigma"), 2), [0.0, 0.0],

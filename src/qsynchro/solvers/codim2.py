@@ -231,6 +231,8 @@ def continue_bifurcation(
     direction[-1] = 1.0 if stop > start else -1.0
     res = trace(prob, z0, direction, (lo, hi), settings, marks=marks)
     pts = res.points
+    if bif.kind == "hopf" and pts and pts[-1].record["omega"] * prob.omega0 < 0:
+        pts = pts[:-1]  # past omega = 0: the mirror image (-omega) of the last point
     P, N = len(pts), system.dim
     ys = np.array([q.z[:N] for q in pts]).reshape(P, N)
     vals = np.array([[q.z[N], q.z[-1]] for q in pts]).reshape(P, 2)
