@@ -126,8 +126,10 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="also time the full Fig. 3(d) grid")
     ap.add_argument("--no-bisection", action="store_true")
     args = ap.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"load {os.getloadavg()[0]:.1f}; jax {jax.__version__}")  # fmt: skip
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"load {os.getloadavg()[0]:.1f}; jax {jax.__version__}"
+    )
     comp = _compile_seconds()
     cpu0 = time.process_time()
     b, t_cold = boundary_run()
@@ -138,14 +140,18 @@ def main() -> None:
     print(b)
     for c in b.curves:
         print("  ", c)
-    print(f"cold: {t_cold:.2f} s wall ({cpu_cold:.2f} s CPU, of which XLA compile "
-          f"{c_cold:.2f} s); warm: {t_warm:.2f} s")  # fmt: skip
+    print(
+        f"cold: {t_cold:.2f} s wall ({cpu_cold:.2f} s CPU, of which XLA compile "
+        f"{c_cold:.2f} s); warm: {t_warm:.2f} s"
+    )
     d = b.data
     print(f"{d.sizes['point']} boundary points; kind 0 = fold, 1 = Hopf")
     print("\n== 2. accuracy at the marked V_AB ==")
     grid, t_grid, t_full = grid_boundary(args.full)
-    print(f"{'V_AB':>6} {'kind':>5} {'delta (curve)':>15} {'1-par cont.':>15} {'|diff|':>9} "
-          f"{'bisection':>10} {'|diff|':>9} {'grid 0.01':>9}")  # fmt: skip
+    print(
+        f"{'V_AB':>6} {'kind':>5} {'delta (curve)':>15} {'1-par cont.':>15} {'|diff|':>9} "
+        f"{'bisection':>10} {'|diff|':>9} {'grid 0.01':>9}"
+    )
     t_bis = 0.0
     for v in MARKS:
         sel = (np.abs(d.V_AB.values - v) < 1e-12) & (d.marked.values == 1)
@@ -161,15 +167,23 @@ def main() -> None:
             t0 = time.perf_counter()
             bis = bisection(v, max(dc - 0.02, 0.0), dc + 0.02)
             t_bis += time.perf_counter() - t0
-        print(f"{v:6.2f} {kind:>5} {dc:15.10f} {first.value:15.10f} {abs(first.value - dc):9.1e} "
-              f"{bis:10.6f} {abs(bis - dc):9.1e} {grid[v]:9.2f}")  # fmt: skip
-    print("transitions:", "; ".join(f"{x.kind} at V_AB={x.other['V_AB']:.8f}, delta={x.value:.8f}"
-                                    for x in b.transitions))  # fmt: skip
+        print(
+            f"{v:6.2f} {kind:>5} {dc:15.10f} {first.value:15.10f} {abs(first.value - dc):9.1e} "
+            f"{bis:10.6f} {abs(bis - dc):9.1e} {grid[v]:9.2f}"
+        )
+    print(
+        "transitions:",
+        "; ".join(
+            f"{x.kind} at V_AB={x.other['V_AB']:.8f}, delta={x.value:.8f}" for x in b.transitions
+        ),
+    )
     for c in b.curves:
         for x in c.points:
             if x.kind == "bautin":
-                print(f"bautin (l1 = 0) on the Hopf curve at V_AB={x.other['V_AB']:.8f}, "
-                      f"delta={x.value:.8f}")  # fmt: skip
+                print(
+                    f"bautin (l1 = 0) on the Hopf curve at V_AB={x.other['V_AB']:.8f}, "
+                    f"delta={x.value:.8f}"
+                )
     print("\n== 3. times ==")
     print(f"continuation (cold, compile included): {t_cold:.2f} s; warm: {t_warm:.2f} s")
     if not args.no_bisection:

@@ -85,8 +85,9 @@ def test_l1_invariant_under_nonlinear_coordinate_change():
         return jnp.stack([u0, D[0, 0] * fx[1] - D[1, 0] * fx[0]]) / det
 
     om, sigma = 0.8, -0.6
-    b = continue_equilibria(System(g, ("mu", "omega", "sigma"), 2), [0.0, 0.0],
-                            [-0.3, om, sigma], "mu", 0.3)  # fmt: skip
+    b = continue_equilibria(
+        System(g, ("mu", "omega", "sigma"), 2), [0.0, 0.0], [-0.3, om, sigma], "mu", 0.3
+    )
     (hp,) = b.bifurcations
     assert abs(hp.value) < 1e-12 and hp.frequency == pytest.approx(om, rel=1e-10)
     assert hp.l1 == pytest.approx(2 * sigma / om, rel=1e-8)
@@ -109,18 +110,21 @@ def test_relative_equilibria_on_the_slice():
         mu = p[0]
         r2 = x[0] ** 2 + x[1] ** 2
         rot = om + b_twist * r2
-        return jnp.stack([
-            mu * x[0] - rot * x[1] - x[0] * r2,
-            rot * x[0] + mu * x[1] - x[1] * r2,
-            -x[2] + r2,
-        ])  # fmt: skip
+        return jnp.stack(
+            [
+                mu * x[0] - rot * x[1] - x[0] * r2,
+                rot * x[0] + mu * x[1] - x[1] * r2,
+                -x[2] + r2,
+            ]
+        )
 
     T = np.zeros((3, 3))
     T[0, 1], T[1, 0] = -1.0, 1.0  # rotation of (x0, x1)
     sym = Symmetry(T, [0.0, 1.0, 0.0])  # slice: x1 = 0
     sys_ = System(f, ("mu",), 3, sym)
-    b = continue_equilibria(sys_, [1.0, 0.0, 1.0], [1.0], "mu", 0.1,
-                            settings=ContinuationSettings(ds_max=0.05))  # fmt: skip
+    b = continue_equilibria(
+        sys_, [1.0, 0.0, 1.0], [1.0], "mu", 0.1, settings=ContinuationSettings(ds_max=0.05)
+    )
     assert b.status == "completed" and not b.bifurcations
     mu = b.values
     assert b.states[:, 0] ** 2 == pytest.approx(mu, rel=1e-10)  # |w|^2 = mu

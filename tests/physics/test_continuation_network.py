@@ -26,8 +26,14 @@ FIG3 = {"delta": 0.0, "K": 0.0, "V": 1.0, "gamma_plus": 0.5}
 )
 def test_single_group_hopf_is_critical_coupling(gamma_plus, K):
     vc = critical_coupling(gamma_plus, 1.0, K)
-    b = continuation({"K": K, "gamma_plus": gamma_plus}, "V", 0.0, 2 * vc + 0.5,
-                     initial="unsynchronized", ds_max=0.2)  # fmt: skip
+    b = continuation(
+        {"K": K, "gamma_plus": gamma_plus},
+        "V",
+        0.0,
+        2 * vc + 0.5,
+        initial="unsynchronized",
+        ds_max=0.2,
+    )
     assert b.status == "completed" and b.kind == "fixed_point"
     (h,) = b.bifurcations
     gam, dl = gamma_plus + 1.0, 1.0 - gamma_plus
@@ -45,8 +51,9 @@ def test_single_group_hopf_is_critical_coupling(gamma_plus, K):
 
 @pytest.mark.parametrize("K", [0.0, 0.4])
 def test_blockade_has_no_hopf(K):
-    b = continuation({"K": K, "gamma_plus": 1.0}, "V", 0.0, 10.0, initial="unsynchronized",
-                     ds_max=0.5)  # fmt: skip
+    b = continuation(
+        {"K": K, "gamma_plus": 1.0}, "V", 0.0, 10.0, initial="unsynchronized", ds_max=0.5
+    )
     assert b.status == "completed" and b.data["V"].values[-1] == pytest.approx(10.0)
     assert b.bifurcations == () and np.all(b.data.stable.values == 1)
 

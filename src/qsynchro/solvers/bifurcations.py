@@ -145,8 +145,9 @@ class _Special:
         rg = np.linalg.solve(M, e)
         l = np.linalg.solve(M.T, e)[:n]
         pad = np.zeros((3, n))
-        dg = -np.asarray(self.k.d_jac(z[:n], q, aux, idx, np.vstack([l, pad]),
-                                      np.vstack([rg[:n], pad])))[0]  # fmt: skip
+        dg = -np.asarray(
+            self.k.d_jac(z[:n], q, aux, idx, np.vstack([l, pad]), np.vstack([rg[:n], pad]))
+        )[0]
         G = np.append(F, rg[n])
         DG = np.vstack([np.hstack([A, Fq]), dg[None, :]])
         return G, DG

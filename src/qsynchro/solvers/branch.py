@@ -236,10 +236,18 @@ def continuation(
                 msg = br.message
         if br is None:
             empty = EquilibriumBranch(
-                parameter, np.zeros(0), np.zeros((0, system.n)), np.zeros((0, 1)),
-                np.zeros((0, system.dim), complex), np.zeros(0, bool), [], "failed", msg,
-                system.params(params), system.parameters,
-            )  # fmt: skip
+                parameter,
+                np.zeros(0),
+                np.zeros((0, system.n)),
+                np.zeros((0, 1)),
+                np.zeros((0, system.dim), complex),
+                np.zeros(0, bool),
+                [],
+                "failed",
+                msg,
+                system.params(params),
+                system.parameters,
+            )
             br = empty
         bifs = tuple(_network_bifurcation(b, kind, locked, params) for b in br.bifurcations)
     ds = _bifurcation_vars(_dataset(br, kind, locked, ref), bifs)

@@ -137,9 +137,14 @@ class _CurveProblem:
         if self.kind == "hopf":
             other["omega"] = om
         return Bifurcation(
-            name, self.names[0], float(pt.z[self.N]), self.system.lift(y),
-            eigenvalues=pt.record["eigenvalues"], residual=float(np.max(np.abs(G))), other=other,
-        )  # fmt: skip
+            name,
+            self.names[0],
+            float(pt.z[self.N]),
+            self.system.lift(y),
+            eigenvalues=pt.record["eigenvalues"],
+            residual=float(np.max(np.abs(G))),
+            other=other,
+        )
 
     def stop(self, pt: Point) -> str | None:
         om = pt.record["omega"] if self.kind == "hopf" else 1.0
@@ -182,8 +187,12 @@ class BifurcationCurve:
     marked: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
     def __repr__(self) -> str:
-        pts = ", ".join(f"{b.kind}@({b.value:.6g}, {next(iter(b.other.values())):.6g})"
-                        for b in self.points) or "none"  # fmt: skip
+        pts = (
+            ", ".join(
+                f"{b.kind}@({b.value:.6g}, {next(iter(b.other.values())):.6g})" for b in self.points
+            )
+            or "none"
+        )
         return (
             f"BifurcationCurve({self.kind} in {self.parameters}, {len(self.values)} points, "
             f"codim-2: {pts}, status={self.status!r})"

@@ -467,8 +467,9 @@ def trace(
         for m in sorted(marks, reverse=bool(new.z[index] < cur.z[index])):
             if (cur.z[index] - m) * (new.z[index] - m) < 0 or new.z[index] == m != cur.z[index]:
                 w = (m - cur.z[index]) / (new.z[index] - cur.z[index])
-                zm, DGm, _, _ = correct(problem.rj, cur.z + w * (new.z - cur.z), cur.t, settings,
-                                        fixed=(index, m))  # fmt: skip
+                zm, DGm, _, _ = correct(
+                    problem.rj, cur.z + w * (new.z - cur.z), cur.t, settings, fixed=(index, m)
+                )
                 if DGm is not None and new.z[index] != m:
                     tm, detm = tangent(DGm, cur.t)
                     pm = Point(zm, tm, DGm, detm, float(cur.t @ (zm - cur.z)), {})

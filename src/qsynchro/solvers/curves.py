@@ -87,9 +87,16 @@ def _curve(c: BifurcationCurve, kind: str, model: dict, locked: bool, settings: 
         "1 where the rest of the spectrum is stable: the curve bounds the stable region"
     )
     ds.attrs.update(
-        curve_kind=c.kind, status=c.status, message=c.message, model=json.dumps(model),
-        network=kind, branch_kind="locked" if locked else "fixed_point", settings=settings,
-    )  # fmt: skip
+        curve_kind=c.kind,
+        status=c.status,
+        message=c.message,
+        model=json.dumps(model),
+        parameter=p,
+        second=q,
+        network=kind,
+        branch_kind="locked" if locked else "fixed_point",
+        settings=settings,
+    )
     pts = tuple(
         dataclasses.replace(b, state=observables(b.state, G)["rho"], other=dict(b.other))
         for b in c.points
@@ -121,8 +128,9 @@ def bifurcation_curve(
     cs, st = split_settings(settings)
     generic = dataclasses.replace(bif, state=bif.other["packed_state"])
     with x64():
-        c = continue_bifurcation(system, generic, branch.model, second, stop, settings=cs,
-                                 marks=st["marks"])  # fmt: skip
+        c = continue_bifurcation(
+            system, generic, branch.model, second, stop, settings=cs, marks=st["marks"]
+        )
     return _curve(c, kind, branch.model, locked, json.dumps(dataclasses.asdict(cs)))
 
 

@@ -267,11 +267,18 @@ def continue_equilibria(
     names = system.parameters
     if not r0 < 1e3 * settings.tol * max(1.0, float(np.max(np.abs(z0)))) + 1e-8:
         return EquilibriumBranch(
-            parameter, np.zeros(0), np.zeros((0, system.n)), np.zeros((0, 0)),
-            np.zeros((0, system.dim), complex), np.zeros(0, bool), [], "failed",
+            parameter,
+            np.zeros(0),
+            np.zeros((0, system.n)),
+            np.zeros((0, 0)),
+            np.zeros((0, system.dim), complex),
+            np.zeros(0, bool),
+            [],
+            "failed",
             f"the start is not an equilibrium: max |f| = {r0:.3g} at {parameter} = {start}",
-            p, names,
-        )  # fmt: skip
+            p,
+            names,
+        )
     direction = np.zeros_like(z0)
     direction[-1] = 1.0 if stop > start else -1.0
     res = trace(prob, z0, direction, (lo, hi), settings, marks=marks)
@@ -279,8 +286,9 @@ def continue_equilibria(
     k = kernels(system)
     ys = np.array([q.z[:-1] for q in pts]).reshape(len(pts), system.dim)
     vals = np.array([q.z[-1] for q in pts])
-    freq = np.array([np.asarray(k.frequency(y, prob.params_at(v), system.aux)) for y, v in
-                     zip(ys, vals)]).reshape(len(pts), -1)  # fmt: skip
+    freq = np.array(
+        [np.asarray(k.frequency(y, prob.params_at(v), system.aux)) for y, v in zip(ys, vals)]
+    ).reshape(len(pts), -1)
     ev = np.array([q.record["eigenvalues"] for q in pts]).reshape(len(pts), system.dim)
     zs = np.array([q.z for q in pts]).reshape(len(pts), -1)
     s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(zs, axis=0), axis=-1))])
