@@ -23,13 +23,14 @@ from typing import Any
 
 import numpy as np
 
+from qsynchro.solvers.arclength import Point, trace
 from qsynchro.solvers.bifurcations import (
     Bifurcation,
     borders,
     first_lyapunov,
     special_kernels,
 )
-from qsynchro.solvers.continuation import ContinuationSettings, Point, System, kernels, trace
+from qsynchro.solvers.continuation import ContinuationSettings, System, kernels
 from qsynchro.solvers.equilibria import IMAG_TOL, _critical_pair, _sorted
 
 __all__ = ["BifurcationCurve", "continue_bifurcation"]

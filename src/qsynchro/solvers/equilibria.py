@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from qsynchro.solvers.arclength import Point, trace
 from qsynchro.solvers.bifurcations import (
     Bifurcation,
     borders,
@@ -29,13 +30,7 @@ from qsynchro.solvers.bifurcations import (
     newton_square,
     special_kernels,
 )
-from qsynchro.solvers.continuation import (
-    ContinuationSettings,
-    Point,
-    System,
-    kernels,
-    trace,
-)
+from qsynchro.solvers.continuation import ContinuationSettings, System, kernels
 
 __all__ = ["EquilibriumBranch", "continue_equilibria", "solve_equilibrium"]
 

@@ -35,15 +35,9 @@ import jax
 import numpy as np
 
 from qsynchro._checks import check_int
+from qsynchro.solvers.arclength import Point, trace
 from qsynchro.solvers.bifurcations import Bifurcation, first_lyapunov
-from qsynchro.solvers.continuation import (
-    ContinuationSettings,
-    Kernels,
-    Point,
-    System,
-    kernels,
-    trace,
-)
+from qsynchro.solvers.continuation import ContinuationSettings, Kernels, System, kernels
 
 __all__ = ["CycleBranch", "continue_periodic", "cycle_from_hopf", "floquet", "solve_periodic"]
 
