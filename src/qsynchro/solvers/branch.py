@@ -137,6 +137,14 @@ def _dataset(br: EquilibriumBranch, kind: str, locked: bool, ref: int) -> xr.Dat
         s = obs["s_plus"]
         ds["relative_phase"] = ("point", np.angle(s[:, 0] * np.conj(s[:, 1])))
         ds["relative_phase"].attrs["long_name"] = "arg <S+>_A - arg <S+>_B"
+    ds["min_eigenvalue"] = (
+        "point",
+        np.linalg.eigvalsh(obs["rho"]).min(axis=(-1, -2)) if amp.size else np.zeros(0),
+    )
+    ds["min_eigenvalue"].attrs["long_name"] = (
+        "smallest eigenvalue of any group's rho: < 0 marks an unphysical (non-positive) state; "
+        "Eq. 2 keeps positivity for physical initial states, but solution branches can leave it"
+    )
     ds["amplitude"].attrs["long_name"] = "|<S+>_sigma| per group"
     ds["frequency"].attrs["long_name"] = (
         "frame frequency omega of a locked state, <S+>(t) ~ exp(+i omega t); NaN for fixed points"

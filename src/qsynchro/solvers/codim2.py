@@ -13,7 +13,10 @@ bordered matrices stay well conditioned. Codimension-two points detected along t
   **zero_hopf** (a complex pair crosses the imaginary axis on the fold curve);
 - on a Hopf curve: **bautin** (generalized Hopf: :math:`l_1` changes sign),
   **zero_hopf** (a real eigenvalue crosses zero) and the end of the curve at a
-  **bogdanov_takens** point (:math:`\omega \to 0`; the curve stops there).
+  **bogdanov_takens** point (:math:`\omega \to 0` with a Jordan block; the curve stops
+  there). When :math:`\omega` passes through 0 with a *semisimple* double zero (as at a
+  U(1)-symmetric state such as |1><1|, where the critical eigenvalue of the charge +1 block
+  just crosses the imaginary axis at frequency 0), the curve goes on with :math:`-\omega`.
 """
 
 from __future__ import annotations
@@ -100,7 +103,7 @@ class _CurveProblem:
             rec["rest_stable"] = bool(np.all(rest.real < 0))
             rec["zero_hopf"] = _critical_pair(rest).real
         else:
-            rec["bautin"], _ = first_lyapunov(self.k, y, p, self.aux, om)
+            rec["bautin"], _ = first_lyapunov(self.k, y, p, self.aux, abs(om))
             crit = np.argsort(np.abs(ev - 1j * om))[0], np.argsort(np.abs(ev + 1j * om))[0]
             rest = np.delete(ev, crit)
             real = rest[np.abs(rest.imag) <= IMAG_TOL]
@@ -131,9 +134,16 @@ class _CurveProblem:
             return float(pt.record["omega"])
         return float(pt.record[name])
 
-    def event(self, name: str, pt: Point) -> Bifurcation:
-        y, _, om = self.split(pt.z)
+    def event(self, name: str, pt: Point) -> Bifurcation | None:
+        y, p, om = self.split(pt.z)
         G, _ = self.rj(pt.z)
+        if self.kind == "hopf" and name == "bogdanov_takens":
+            sv = np.linalg.svd(np.asarray(self.k.J(y, p, self.aux)), compute_uv=False)
+            if sv[-2] < 1e-6 * sv[0]:
+                # a semisimple double zero (e.g. forced by a U(1) symmetry of the state):
+                # the pair +-i omega passes through 0 and the Hopf curve goes on
+                self.omega0 = -self.omega0
+                return None
         other = {self.names[1]: float(pt.z[-1])}
         if self.kind == "hopf":
             other["omega"] = om

@@ -25,8 +25,9 @@ from qsynchro.solvers.bifurcations import Bifurcation
 from qsynchro.solvers.branch import N_EIG, Branch, continuation, split_settings
 from qsynchro.solvers.codim2 import BifurcationCurve, continue_bifurcation
 from qsynchro.solvers.continuation_network import GROUPS, network_system, observables
+from qsynchro.solvers.periodic import CycleBranch, continue_periodic, cycle_from_hopf
 
-__all__ = ["Boundary", "Curve", "bifurcation_curve", "stability_boundary"]
+__all__ = ["Boundary", "Curve", "bifurcation_curve", "cycle_branch", "stability_boundary"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,6 +71,10 @@ def _curve(c: BifurcationCurve, kind: str, model: dict, locked: bool, settings: 
             "l1": ("point", c.l1),
             "frame_frequency": ("point", ff),
             "amplitude": (("point", "group"), amp),
+            "min_eigenvalue": (
+                "point",
+                np.linalg.eigvalsh(obs["rho"]).min(axis=(-1, -2)) if amp.size else amp[:, 0],
+            ),
             "boundary": ("point", c.boundary.astype(np.int8)),
             "marked": ("point", c.marked.astype(np.int8)),
             "eigenvalue_real": (("point", "mode"), ev.real),
@@ -126,7 +131,10 @@ def bifurcation_curve(
     locked = branch.kind == "locked"
     system = network_system(kind, locked, int(branch.data.attrs["reference_group"]))
     cs, st = split_settings(settings)
-    generic = dataclasses.replace(bif, state=bif.other["packed_state"])
+    # generic engine: positive Hopf frequency (the network reports the signed onset one)
+    generic = dataclasses.replace(
+        bif, state=bif.other["packed_state"], frequency=abs(bif.frequency)
+    )
     with x64():
         c = continue_bifurcation(
             system, generic, branch.model, second, stop, settings=cs, marks=st["marks"]
@@ -240,3 +248,40 @@ def _covers(c: Curve, b: Bifurcation, parameter: str, second: str, at: float) ->
     d = c.data
     close = np.abs(d[second].values - at) < 1e-9
     return bool(np.any(close & (np.abs(d[parameter].values - b.value) < 1e-6)))
+
+
+def cycle_branch(
+    branch: Branch,
+    bifurcation: int | Bifurcation,
+    stop: float,
+    *,
+    steps: int = 400,
+    max_period: float = float("inf"),
+    **settings: Any,
+) -> CycleBranch:
+    """Periodic orbits born at a Hopf point of ``branch``, continued to ``stop``.
+
+    For a locked branch these are *modulated locked states* (periodic in the co-rotating
+    frame, on the slice); for |1><1| the rotating waves born at V_c. ``states`` are packed
+    states (:func:`.continuation_network.observables` gives <S^+> and rho). ``steps``: RK4
+    steps per period; ``max_period`` ends the branch (approach to a global bifurcation).
+    """
+    from qsynchro._jax import x64
+
+    bif = branch.bifurcations[bifurcation] if isinstance(bifurcation, int) else bifurcation
+    if bif.kind != "hopf":
+        raise ValueError(f"Argument `bifurcation` must be a Hopf point, but got {bif.kind!r}.")
+    kind = branch.data.attrs["network"]
+    system = network_system(
+        kind, branch.kind == "locked", int(branch.data.attrs["reference_group"])
+    )
+    cs, _ = split_settings(settings)
+    # generic engine: positive Hopf frequency (the network reports the signed onset one)
+    generic = dataclasses.replace(
+        bif, state=bif.other["packed_state"], frequency=abs(bif.frequency)
+    )
+    with x64():
+        x0, T, pp = cycle_from_hopf(system, generic, branch.model, steps=steps, settings=cs)
+        return continue_periodic(
+            system, x0, T, pp, bif.parameter, stop, steps=steps, settings=cs, max_period=max_period
+        )

@@ -190,9 +190,14 @@ def _steps(steps: int) -> int:
 
 
 def solve_periodic(
-    system: System, x0: Any, T: float, params: Any, *, steps: int = 400,
+    system: System,
+    x0: Any,
+    T: float,
+    params: Any,
+    *,
+    steps: int = 400,
     settings: ContinuationSettings | None = None,
-) -> tuple[np.ndarray, float, np.ndarray, float]:  # fmt: skip
+) -> tuple[np.ndarray, float, np.ndarray, float]:
     """Newton shooting for a periodic orbit through (near) ``x0`` with period ~ ``T``.
 
     Returns ``(x0, T, multipliers, residual)`` (multipliers: :func:`floquet`).
@@ -215,9 +220,14 @@ def solve_periodic(
 
 
 def cycle_from_hopf(
-    system: System, bif: Bifurcation, params: Any, *, offset: float = 1e-3, steps: int = 400,
+    system: System,
+    bif: Bifurcation,
+    params: Any,
+    *,
+    offset: float = 1e-3,
+    steps: int = 400,
     settings: ContinuationSettings | None = None,
-) -> tuple[np.ndarray, float, np.ndarray]:  # fmt: skip
+) -> tuple[np.ndarray, float, np.ndarray]:
     """A small cycle near a Hopf point: amplitude from l1, then Newton shooting.
 
     At :math:`p = p_H + \\Delta p` (``offset`` times max(1, |p_H|), on the side where the
@@ -241,8 +251,9 @@ def cycle_from_hopf(
             break
     r = math.sqrt(-lam.real / (bif.frequency * l1))
     x0 = system.lift(y + 2.0 * (r * q).real)
-    xs, T, _, res = solve_periodic(system, x0, 2 * np.pi / abs(lam.imag), pp, steps=steps,
-                                   settings=settings)  # fmt: skip
+    xs, T, _, res = solve_periodic(
+        system, x0, 2 * np.pi / abs(lam.imag), pp, steps=steps, settings=settings
+    )
     if not res < 1e-8:
         raise RuntimeError(f"no cycle found near the Hopf point (shooting residual {res:.3g})")
     return xs, T, pp
@@ -274,10 +285,17 @@ class CycleBranch:
 
 
 def continue_periodic(
-    system: System, x0: Any, T: float, params: Any, parameter: str, stop: float, *,
-    steps: int = 400, settings: ContinuationSettings | None = None,
+    system: System,
+    x0: Any,
+    T: float,
+    params: Any,
+    parameter: str,
+    stop: float,
+    *,
+    steps: int = 400,
+    settings: ContinuationSettings | None = None,
     max_period: float = math.inf,
-) -> CycleBranch:  # fmt: skip
+) -> CycleBranch:
     """Follow the periodic orbit through ``x0`` (period ``T``) in ``parameter`` to ``stop``.
 
     The branch also ends (status "completed", with a message) when the period exceeds
@@ -291,8 +309,9 @@ def continue_periodic(
     base_stop = prob.stop
     prob.stop = lambda pt: (  # type: ignore[method-assign]
         f"the period exceeds max_period = {max_period:g} (homoclinic / SNIC ahead?)"
-        if pt.z[-2] > max_period else base_stop(pt)
-    )  # fmt: skip
+        if pt.z[-2] > max_period
+        else base_stop(pt)
+    )
     z0 = np.concatenate([system.reduce(np.asarray(x0, float)), [float(T), start]])
     prob.set_reference(z0)
     d = np.zeros_like(z0)
