@@ -88,3 +88,26 @@ def test_bad_input():
     b = continuation({**FIG3, "V_AB": 0.05}, "delta", 0.1, 1.0)
     assert b.status == "failed" and "not a locked state" in b.message
     assert b.data.sizes["point"] == 0 and "failed" in repr(b)
+
+
+def test_fig4_unsynchronized_boundary_is_a_hopf_curve():
+    """Two groups (Fig. 4): |1><1| loses stability on Hopf curves in (delta, K); along the
+    curve the largest growth rate of the charge +1 block (an independent 4x4 eigenvalue
+    computation) vanishes, and the curve passes through omega = 0 (a semisimple double
+    zero forced by the U(1) symmetry, not a Bogdanov-Takens point) without stopping."""
+    from qsynchro.solvers.curves import bifurcation_curve
+    from qsynchro.solvers.stability import coherence_block, max_growth_rate
+
+    model = {"delta": 2.0, "K": 4.0, "V": 1.0, "V_AB": 1.0, "gamma_plus": 0.5}
+    b = continuation(model, "K", 4.0, -4.0, initial="unsynchronized", ds_max=0.1)
+    first = b.bifurcations[0]
+    assert first.kind == "hopf" and first.l1 < 0
+    c = bifurcation_curve(b, 0, "delta", 0.3, ds_max=0.1)
+    assert c.status == "completed" and not [p for p in c.points if p.kind == "bogdanov_takens"]
+    d, K = c.data.delta.values, c.data.K.values
+    assert np.min(K) < -0.5 < 1.5 < np.max(K)  # through K ~ -0.2 where omega = 0
+    m = Network.two_groups(d, K, 1.0, 1.0, 0.5)
+    crit = np.min(np.abs(np.linalg.eigvals(coherence_block(m)).real), axis=-1)
+    assert np.max(crit) < 1e-9  # an eigenvalue of the charge +1 block on the imaginary axis
+    on = c.data.boundary.values == 1  # there it is the first instability
+    assert on.sum() > 5 and np.max(np.abs(max_growth_rate(m)[on])) < 1e-9
