@@ -144,3 +144,13 @@ def test_bad_input_messages():
     assert b.status == "failed" and "not an equilibrium" in b.message
     with pytest.raises(ValueError, match="ds_min <= ds <= ds_max"):
         ContinuationSettings(ds=1.0, ds_max=0.1)
+
+
+def test_failing_step_gives_a_failed_status_and_keeps_the_points():
+    """x' = x - sqrt(p): the branch x = sqrt(p) ends at p = 0, where the field is not
+    differentiable (NaN for p < 0): a clear failure at the last parameter value."""
+    sys_ = System(lambda x, p: x - jnp.sqrt(p[:1]), ("p",), 1)
+    b = continue_equilibria(sys_, [1.0], [1.0], "p", -1.0)
+    assert b.status == "failed" and "did not converge at p = " in b.message
+    assert b.values.size > 5 and np.all(b.values > 0) and b.values.min() < 1e-2
+    assert "failed" in repr(b)
