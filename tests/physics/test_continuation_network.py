@@ -58,9 +58,10 @@ def test_blockade_has_no_hopf(K):
     assert b.bifurcations == () and np.all(b.data.stable.values == 1)
 
 
+@pytest.mark.slow  # compiles the batched Newton of solvers/locked.py (~5 s)
 def test_locked_branch_matches_independent_newton():
     """Frame frequency and amplitudes along the branch = solve_locked at the same delta."""
-    b = continuation({**FIG3, "V_AB": 0.5}, "delta", 0.0, 0.3)
+    b = continuation({**FIG3, "V_AB": 0.5}, "delta", 0.0, 0.3, t_final=500.0, dt=0.1)
     assert b.kind == "locked" and b.status == "completed" and not b.bifurcations
     idx = [3, len(b.data.point) // 2, -1]
     delta = b.data["delta"].values[idx]
@@ -85,7 +86,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match="gamma_plus"):
         continuation({**FIG3, "V_AB": 0.5, "gamma_plus": -1.0}, "delta", 0.0, 1.0)
     # outside the tongue the attractor is not a locked state: failed branch with a reason
-    b = continuation({**FIG3, "V_AB": 0.05}, "delta", 0.1, 1.0)
+    b = continuation({**FIG3, "V_AB": 0.05}, "delta", 0.1, 1.0, t_final=500.0, dt=0.1)
     assert b.status == "failed" and "not a locked state" in b.message
     assert b.data.sizes["point"] == 0 and "failed" in repr(b)
 
