@@ -60,3 +60,16 @@ def test_continue_bad_input(tmp_path, capsys, edit, message):
     code = main(["continue", _write(tmp_path, text), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert code == 2 and message in err and err.count("\n") == 1
+
+
+def test_shipped_continuation_examples_parse():
+    from pathlib import Path
+
+    from qsynchro.experiments.continuation import load_continuation
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    found = [p for p in sorted(examples.glob("*.toml")) if "[continuation]" in p.read_text()]
+    assert found
+    for p in found:
+        doc = load_continuation(p)
+        assert doc["continuation"]["parameter"] in doc["model"]
