@@ -31,6 +31,7 @@ _EXPORTS: dict[str, str] = {
     "linear_stability": "qsynchro.solvers.stability",
     "critical_coupling": "qsynchro.solvers.stability",
     "jacobian_eigenvalues": "qsynchro.solvers.stability",
+    "continuation": "qsynchro.solvers.branch",
     "DrivenOscillator": "qsynchro.models.driven",
     "driven_steady_state": "qsynchro.solvers.driven",
     "driven_evolve": "qsynchro.solvers.driven",

@@ -5,6 +5,7 @@
     qsynchro reproduce NAME [--out DIR] [--quick] [--no-progress] [--workers N | --scheduler ADDR]
     qsynchro sweep FILE.toml --out DIR [--workers N | --scheduler ADDR] [--chunk-size N]
     qsynchro plot DIR [--var NAME] [--sel name=value ...] [--out FILE.png]
+    qsynchro continue FILE.toml --out DIR
 
 Errors in user input print one line to stderr and exit with status 2, before
 anything is computed; so does ``--workers``/``--scheduler`` without Dask
@@ -83,6 +84,11 @@ def _build_parser() -> argparse.ArgumentParser:
         help="fix a dimension at the nearest value (repeatable)",
     )
     q.add_argument("--out", help="PNG path (default: DIR/plot-VAR[-sel].png)")
+    c = sub.add_parser(
+        "continue", help="continue a fixed point / locked state (TOML), find bifurcations"
+    )
+    c.add_argument("file", help="TOML declaration, see examples/continuation_fig3.toml")
+    c.add_argument("--out", required=True, help="output directory (NetCDF + PNG)")
     return p
 
 
@@ -175,6 +181,17 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_continue(args: argparse.Namespace) -> int:
+    from qsynchro.experiments.continuation import run_continuation
+
+    files, lines = run_continuation(args.file, args.out)
+    for line in lines:
+        print(line)
+    for path in files:
+        print(path)
+    return 0 if lines[0].split(": ")[1] != "failed" else 1
+
+
 def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -219,6 +236,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _cmd_sweep(args)
         if args.command == "plot":
             return _cmd_plot(args)
+        if args.command == "continue":
+            return _cmd_continue(args)
     except (ValueError, TypeError, OSError, ImportError) as exc:  # ImportError: an extra
         print(f"qsynchro: error: {exc}", file=sys.stderr)
         return 2
