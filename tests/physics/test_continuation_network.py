@@ -12,10 +12,10 @@ r"""Continuation of the mean-field network (Nadolny & Bruder, Eq. 2): physics ch
 import numpy as np
 import pytest
 
-from qsynchro.equations.meanfield import params_from_model
+from qsynchro.equations.meanfield import expand, params_from_model, rotate, structure
 from qsynchro.models.network import Network
 from qsynchro.solvers.branch import continuation
-from qsynchro.solvers.locked import rotate, solve_locked, unpack
+from qsynchro.solvers.locked import solve_locked
 from qsynchro.solvers.stability import critical_coupling
 
 FIG3 = {"delta": 0.0, "K": 0.0, "V": 1.0, "gamma_plus": 0.5}
@@ -67,13 +67,16 @@ def test_locked_branch_matches_independent_newton():
     delta = b.data["delta"].values[idx]
     m = Network.two_groups(delta, 0.0, 1.0, 0.5, 0.5)
     # guess: the branch states, rotated by a global phase and perturbed by 1e-3
+    st = structure(m.oscillator)
     x = b.data.state.values[idx] + 1e-3 * np.random.default_rng(1).normal(size=(3, 16))
-    guess = rotate(unpack(x, 2), 0.7)
-    out = solve_locked(guess, params_from_model(m, xp=np), np.full(3, -0.33))
-    assert np.all(out["converged"]) and np.all(out["stable"])
-    assert b.data.frequency.values[idx] == pytest.approx(out["omega"], abs=1e-9)
-    s = np.sqrt(2) * (out["state"].c01 + out["state"].c12)
-    assert b.data.amplitude.values[idx] == pytest.approx(np.abs(s), abs=1e-9)
+    Y = expand(np.moveaxis(x.reshape(3, st.n - 1, 2), 0, -1), st.d)  # (n, G, 3)
+    guess = rotate(Y, 0.7, st)
+    out = solve_locked(guess, params_from_model(m, xp=np), np.full(3, -0.33), st)
+    assert np.all(out.converged) and np.all(out.stable)
+    assert b.data.frequency.values[idx] == pytest.approx(out.omega, abs=1e-9)
+    Yf = np.moveaxis(out.Y, 0, -1)  # (n, G, 3)
+    s = np.sqrt(2) * ((Yf[3] + Yf[7]) + 1j * (Yf[4] + Yf[8]))  # <S^+> = sqrt2 (c01 + c12)
+    assert b.data.amplitude.values[idx] == pytest.approx(np.abs(s).T, abs=1e-9)
 
 
 def test_bad_input():

@@ -263,8 +263,11 @@ def first_lyapunov(
         return _complex_form(lambda a, b, c: s.C(y, p, aux, a, b, c), u, v, w)
 
     n = A.shape[0]
-    h11 = np.linalg.solve(A, B(q, q.conj()))
-    h20 = np.linalg.solve(2j * omega * np.eye(n) - A, B(q, q))
+    try:
+        h11 = np.linalg.solve(A, B(q, q.conj()))
+        h20 = np.linalg.solve(2j * omega * np.eye(n) - A, B(q, q))
+    except np.linalg.LinAlgError:  # at a Bogdanov-Takens point (omega -> 0) l1 is undefined
+        return float("nan"), q
     val = (
         np.vdot(pv, C(q, q, q.conj()))
         - 2.0 * np.vdot(pv, B(q, h11))

@@ -1,21 +1,21 @@
-r"""Adapter: the mean-field network of Eq. 2 as a real vector field for the generic engine.
+r"""Adapter: the mean-field network as a real vector field for the generic continuation engine.
 
-This module is the **only** place where the continuation code touches today's spin-1
-model; porting continuation to another oscillator means rewriting these few functions:
+This module is the **only** place where the continuation code touches the network model:
 
-- :func:`vector_field` -- ``f(x, p)`` on the packed real state of
-  :mod:`qsynchro.solvers.locked` (8 numbers per group: :math:`p_0, p_2` and the real and
-  imaginary parts of :math:`c_{01}, c_{12}, c_{02}`; :math:`p_1 = 1-p_0-p_2`), i.e. on the
-  manifold of Hermitian unit-trace matrices, so trace and hermiticity give no spurious
-  eigenvalues;
-- :func:`symmetry` -- the U(1) phase rotation :math:`e^{-i\theta S^z}` (charge 1 for
-  :math:`c_{01}, c_{12}`, charge 2 for :math:`c_{02}`) and the phase condition
-  :math:`\mathrm{Im}\,\langle S^+\rangle_r = 0` of a reference group r;
-- :func:`observables` -- :math:`\langle S^+\rangle_\sigma` and density matrices of states;
+- :func:`vector_field` -- ``f(x, p)`` on the trace-reduced real coordinates of
+  :mod:`qsynchro.equations.meanfield` (:math:`d^2-1` numbers per group, coordinate-major
+  ``x[c * G + g]``), i.e. on the manifold of Hermitian unit-trace matrices, so trace and
+  hermiticity give no spurious eigenvalues. It is the generated right-hand side of the
+  oscillator (spin-1 here: the parameter sets of ``Network.two_groups`` and
+  ``Network.single_group``);
+- :func:`symmetry` -- the U(1) phase rotation :math:`e^{-i\theta N}` (charge
+  :math:`q_i - q_j` of each coherence) and the phase condition
+  :math:`\mathrm{Im}\,\langle A\rangle_r = 0` of a reference group r;
+- :func:`observables` -- :math:`\langle A\rangle_\sigma` and density matrices of states;
 - :func:`initial_state` -- the starting state from time integration (:func:`evolve`).
 
 Frames: a relative equilibrium :math:`x` with frame frequency :math:`\omega` is a locked
-state :math:`\langle S^+\rangle_\sigma(t) = a_\sigma e^{i\omega t}` (``d -> d - omega`` in
+state :math:`\langle A\rangle_\sigma(t) = a_\sigma e^{i\omega t}` (``d -> d - omega`` in
 :mod:`qsynchro.equations.meanfield`, so :math:`f_\omega = f - \omega T x`).
 """
 
@@ -28,11 +28,24 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
-from qsynchro.equations.meanfield import MFParams, params_from_model, rhs, s_plus
+from qsynchro.equations.meanfield import (
+    MFParams,
+    expand,
+    expectation,
+    from_real,
+    params_from_model,
+    prepare,
+    reduce,
+    rhs,
+    rotate,
+    structure,
+    to_real,
+)
 from qsynchro.models.network import Network
+from qsynchro.models.oscillator import spin1
 from qsynchro.solvers.continuation import Symmetry, System
 from qsynchro.solvers.evolve import evolve
-from qsynchro.solvers.locked import pack, unpack
+from qsynchro.solvers.local import local_steady_state
 
 __all__ = [
     "KINDS",
@@ -85,8 +98,15 @@ def build_model(kind: str, params: Mapping[str, float]) -> Network:
     return getattr(Network, kind)(**params)
 
 
+#: the oscillator of Network.two_groups / Network.single_group
+OSCILLATOR = spin1()
+_ST = structure(OSCILLATOR)
+#: real coordinates per group after the trace reduction
+N_RED = _ST.n - 1
+
+
 def _mf_params(kind: str, p: Any) -> MFParams:
-    """MFParams (unbatched: d (G,), K (1,), C (G, G), gp (1,), gm (1,)) from ``p`` in JAX."""
+    """MFParams (unbatched: coef (n_terms, G), Cr (G, G), Ci None) from ``p`` in JAX."""
     if kind == "two_groups":
         delta, K, V, VAB, gp, gm = (p[k] for k in range(6))
         d = jnp.stack([0.5 * delta, -0.5 * delta])
@@ -94,19 +114,33 @@ def _mf_params(kind: str, p: Any) -> MFParams:
     else:
         K, V, gp, gm, det = (p[k] for k in range(5))
         d, C = det[None], V[None, None]
-    return MFParams(d, K[None], C, gp[None], gm[None])
+    G = d.shape[0]
+    vals = {"K": K, "gamma_plus": gp, "gamma_minus": gm}
+    coef = jnp.stack([d if n == "detuning" else jnp.broadcast_to(vals[n], (G,)) for n in _ST.names])
+    return MFParams(coef, C, None)
+
+
+def _to_x(Y: Any) -> Any:
+    """Full real coordinates (n, G) -> reduced flat x ((n-1) G,), coordinate-major."""
+    return reduce(Y).reshape(-1)
+
+
+def _from_x(x: Any, G: int) -> Any:
+    """Reduced flat x (..., (n-1) G) -> full coordinates (n, G, ...)."""
+    X = jnp.moveaxis(jnp.reshape(x, (*x.shape[:-1], N_RED, G)), (-2, -1), (0, 1))
+    return expand(X, _ST.d)
 
 
 @functools.cache
 def vector_field(kind: str) -> Callable[[Any, Any], Any]:
-    """``f(x, p)``: Eq. 2 on the packed real state x (8G,), parameters ``p`` in KINDS order.
-
-    Cached per kind, so compiled continuation kernels are shared by every call.
-    """
+    """``f(x, p)``: the mean-field equations on the reduced state x ((d^2-1) G,), parameters
+    ``p`` in KINDS order. Cached per kind, so compiled continuation kernels are shared."""
     G = GROUPS[kind]
 
     def f(x: Any, p: Any) -> Any:
-        return pack(rhs(unpack(x, G), _mf_params(kind, p)))
+        mp = _mf_params(kind, p)
+        Y = _from_x(x, G)
+        return _to_x(rhs(Y, prepare(mp, _ST), mp.Cr, mp.Ci, _ST))
 
     return f
 
@@ -116,51 +150,59 @@ def check_vector_field(kind: str, params: Mapping[str, float]) -> None:
     m = build_model(kind, params)
     ref = params_from_model(m, xp=np)
     got = _mf_params(kind, jnp.asarray([params[n] for n in KINDS[kind]]))
-    for a, b in zip(ref, got):
+    for a, b in ((ref.coef, got.coef), (ref.Cr, got.Cr)):
         if not np.allclose(np.asarray(a).reshape(-1), np.asarray(b).reshape(-1), atol=1e-14):
             raise RuntimeError(f"continuation adapter out of sync with Network.{kind}")
 
 
 def symmetry(G: int, ref: int) -> Symmetry:
-    """U(1) generator (c01, c12 -> i c, c02 -> 2i c) and phase condition Im s_ref = 0."""
-    n = 8 * G
+    """U(1) generator T (d/dtheta of the phase rotation) and phase condition Im <A>_ref = 0."""
+    n = N_RED * G
     T = np.zeros((n, n))
-    for g in range(G):
-        for blk, q in ((2, 1.0), (4, 1.0), (6, 2.0)):
-            re, im = blk * G + g, (blk + 1) * G + g
-            T[re, im], T[im, re] = -q, q
+    d = _ST.d
+    for k, dq in enumerate(_ST.pair_charge):
+        re, im = d + 2 * k - 1, d + 2 * k  # reduced coordinate indices (rho_00 dropped)
+        for g in range(G):
+            T[re * G + g, im * G + g] = dq
+            T[im * G + g, re * G + g] = -dq
     c = np.zeros(n)
-    c[3 * G + ref] = c[5 * G + ref] = 1.0
+    for j, v in enumerate(_ST.a_im):
+        if v != 0.0:
+            c[(j - 1) * G + ref] = v
     return Symmetry(T, c)
 
 
 @functools.cache
 def network_system(kind: str, locked: bool, ref: int = 0) -> System:
     """The :class:`System` of ``kind``: fixed points (``locked=False``, lab frame) or locked
-    states (relative equilibria on the slice Im <S^+>_ref = 0)."""
+    states (relative equilibria on the slice Im <A>_ref = 0)."""
     G = GROUPS[kind]
     sym = symmetry(G, ref) if locked else None
-    return System(vector_field(kind), KINDS[kind], 8 * G, sym)
+    return System(vector_field(kind), KINDS[kind], N_RED * G, sym)
 
 
 def observables(x: np.ndarray, G: int) -> dict[str, np.ndarray]:
-    """<S^+> (..., G) complex, density matrices rho (..., G, 3, 3) and populations of x."""
-    y = unpack(np.asarray(x, dtype=np.float64), G)
-    rho = np.zeros((*y.p0.shape, 3, 3), complex)
-    for (i, j), v in {(0, 1): y.c01, (1, 2): y.c12, (0, 2): y.c02}.items():
-        rho[..., i, j], rho[..., j, i] = v, np.conj(v)
-    for i, v in enumerate((y.p0, y.p1, y.p2)):
-        rho[..., i, i] = v
-    return {"s_plus": np.asarray(s_plus(y)), "rho": rho}
+    """<A> (..., G) complex and density matrices rho (..., G, d, d) of reduced states x."""
+    x = np.asarray(x, dtype=np.float64)
+    X = np.moveaxis(x.reshape(*x.shape[:-1], N_RED, G), (-2, -1), (0, 1))
+    Y = expand(X, _ST.d)  # (n, G, ...)
+    sr, si = expectation(Y, _ST)
+    rho = from_real(np.moveaxis(Y, 0, -1))  # (G, ..., d, d)
+    return {
+        "s_plus": np.moveaxis(np.asarray(sr + 1j * si), 0, -1),
+        "rho": np.moveaxis(rho, 0, -3),
+    }
 
 
 def charge_one_sign(q: np.ndarray, G: int) -> float:
-    """+1 if the complex mode q (A q = i w q) makes <S^+> rotate as exp(+i w t), else -1."""
-    a = unpack(np.real(q), G)
-    b = unpack(np.imag(q), G)
-    # x(t) = q e^{iwt} + c.c.; s = sqrt2 (c01 + c12) is real-linear in x
-    s_re = np.asarray(a.c01 + a.c12)  # s(Re q)
-    s_im = np.asarray(b.c01 + b.c12)  # s(Im q)
+    """+1 if the complex mode q (A q = i w q) makes <A> rotate as exp(+i w t), else -1."""
+
+    def amp(v: np.ndarray) -> np.ndarray:  # <A> is linear in the coherences (no diagonal)
+        V = np.concatenate([np.zeros((1, G)), np.asarray(v).reshape(N_RED, G)], 0)
+        sr, si = expectation(V, _ST)
+        return np.asarray(sr + 1j * si)
+
+    s_re, s_im = amp(np.real(q)), amp(np.imag(q))
     plus = np.sum(np.abs(s_re + 1j * s_im) ** 2)  # coefficient of e^{+iwt}: s(q)
     minus = np.sum(np.abs(s_re - 1j * s_im) ** 2)  # coefficient of e^{-iwt}: s(conj q)
     return 1.0 if plus >= minus else -1.0
@@ -186,40 +228,31 @@ def initial_state(
         sync_threshold: groups with |<S^+>| below it at the end count as unsynchronized.
 
     Returns:
-        ``(x, locked, ref, info)``: packed state (8G,), whether it is synchronized (continue
+        ``(x, locked, ref, info)``: reduced state ((d^2-1) G,), whether it is synchronized (continue
         as a relative equilibrium), the phase-reference group, and diagnostics (``drift``:
         max |d<S^+>/dt - i omega <S^+>| / |<S^+>| over the last samples, ``omega``).
     """
     G = GROUPS[kind]
     model = build_model(kind, params)
     if isinstance(initial, str) and initial == "unsynchronized":
-        rho = np.zeros((G, 3, 3), complex)
-        rho[:, 1, 1] = 1.0
-        return pack(_components(rho)), False, 0, {"drift": 0.0, "omega": float("nan")}
+        Y = np.moveaxis(to_real(local_steady_state(model)), 0, -1)  # (n, G)
+        return _to_x(Y), False, 0, {"drift": 0.0, "omega": float("nan")}
     rho0 = None if isinstance(initial, str) else np.asarray(initial)
     if isinstance(initial, str) and initial != "attractor":
         raise ValueError(
             "Argument `initial` must be 'attractor', 'unsynchronized' or density matrices "
-            f"of shape ({G}, 3, 3), but got {initial!r}."
+            f"of shape ({G}, {_ST.d}, {_ST.d}), but got {initial!r}."
         )
     tr = evolve(model, t_final, rho0=rho0, dt=dt, n_samples=64, sample_dt=dt)
     s = tr.s_plus  # (G, n)
     amp = np.abs(s[:, -1])
-    x = pack(_components(tr.rho_final))
+    Y = np.moveaxis(to_real(tr.rho_final), 0, -1)  # (n, G)
     if np.all(amp < sync_threshold):
-        return x, False, 0, {"drift": float(np.max(amp)), "omega": float("nan")}
+        return _to_x(Y), False, 0, {"drift": float(np.max(amp)), "omega": float("nan")}
     ref = int(np.argmax(amp))
     phase = np.unwrap(np.angle(s[ref]))
     omega = float((phase[-1] - phase[-2]) / dt)
     ds = (s[:, -1] - s[:, -2]) / dt - 1j * omega * 0.5 * (s[:, -1] + s[:, -2])
     drift = float(np.max(np.abs(ds)) / np.max(amp))
-    y = unpack(x, G)
-    e = np.exp(-1j * np.angle(s[ref, -1]))
-    y = y._replace(c01=y.c01 * e, c12=y.c12 * e, c02=y.c02 * e * e)
-    return pack(y), True, ref, {"drift": drift, "omega": omega}
-
-
-def _components(rho: np.ndarray) -> Any:
-    from qsynchro.equations.meanfield import to_components
-
-    return to_components(np.asarray(rho), xp=np)
+    Y = np.asarray(rotate(Y, -np.angle(s[ref, -1]), _ST))
+    return _to_x(Y), True, ref, {"drift": drift, "omega": omega}
