@@ -22,6 +22,7 @@ _EXPORTS: dict[str, str] = {
     "TruncationWarning": "qsynchro.models.oscillator",
     "spin1": "qsynchro.models.oscillator",
     "van_der_pol": "qsynchro.models.oscillator",
+    "to_qutip": "qsynchro.equations.qutip_export",
     # Nadolny & Bruder (PRL 131, 190402): mean-field networks of any oscillator
     "Network": "qsynchro.models.network",
     "evolve": "qsynchro.solvers.evolve",

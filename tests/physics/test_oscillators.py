@@ -174,7 +174,29 @@ def test_van_der_pol_reactive_mean_field_does_not_self_synchronize():
     reactive coupling synchronize (Nadolny & Bruder, Fig. 2)."""
     from qsynchro.solvers.stability import critical_coupling, max_growth_rate
 
-    osc = van_der_pol(12, gain=1.0, loss=0.2)
-    m = Network(osc, np.zeros(1), np.array([[np.array(2.0)]]))
+    osc = van_der_pol(8, gain=1.0, loss=0.5)
+    m = Network(osc, np.zeros(1), np.array([[2.0]]))
     assert float(max_growth_rate(m)) < 0
     assert critical_coupling(osc, V_max=100.0) == float("inf")
+
+
+def test_to_qutip_cross_checks_in_one_line():
+    """to_qutip gives H and collapse operators whose QuTiP steady state equals ours: for one
+    spin-1 oscillator (closed form |1><1| is not reached with K != 0 drive-free, so compare
+    with steady_state), for van der Pol, and for the maser (factor-2 dissipator: collapse
+    operators sqrt(2 Gamma) X); 1e-9. A Network is refused with a hint."""
+    qutip = pytest.importorskip("qutip")
+    import qsynchro as qs
+
+    for osc in (spin1(gamma_plus=0.3, K=0.4), van_der_pol(15, gain=1.0, loss=0.5, drive=0.3)):
+        H, c_ops = qs.to_qutip(osc)
+        np.testing.assert_allclose(
+            qutip.steadystate(H, c_ops).full(), qs.steady_state(osc), atol=1e-9
+        )
+    maser = qs.Maser(N=3, lam=[0.05, 0.03, 0.02], n_h=5.0, n_c=0.1, gamma_h=0.01, gamma_c=0.02)
+    H, c_ops = qs.to_qutip(maser)
+    np.testing.assert_allclose(
+        qutip.steadystate(H, c_ops).full(), qs.steady_state(maser), atol=1e-9
+    )
+    with pytest.raises(TypeError, match="A mean-field Network is nonlinear"):
+        qs.to_qutip(qs.Network.two_groups(0.1, 0.0, 1.0, 0.5, 0.5))

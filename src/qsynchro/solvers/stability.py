@@ -85,6 +85,7 @@ g = 0 and V_c = 0 (the state is then only marginally stable at V = 0).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from functools import partial
@@ -130,6 +131,7 @@ def _sector(osc: Oscillator) -> list[tuple[int, int]]:
     return [(i, j) for i in range(d) for j in range(d) if abs(q[i] - q[j] + 1.0) < 1e-9]
 
 
+@functools.lru_cache(maxsize=64)
 def _sector_matrices(osc: Oscillator) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
     """Complex matrices of every term restricted to the charge -1 sector, and the vector a."""
     S = _sector(osc)
@@ -336,8 +338,8 @@ def _spin1_growth(V: float, gp: float, gm: float, K: float) -> float:
     return float(max_growth_rate(Network.single_group(K, V, gp, gm)))
 
 
-def _brent_threshold(f: Any, V_max: float, xtol: float) -> float:
-    grid = np.concatenate([[0.0], np.geomspace(1e-6, V_max, 400)])
+def _brent_threshold(f: Any, V_max: float, xtol: float, n_grid: int = 400) -> float:
+    grid = np.concatenate([[0.0], np.geomspace(1e-6, V_max, n_grid)])
     vals = np.array([f(V) for V in grid])
     idx = np.nonzero(vals > 0)[0]
     if idx.size == 0:
@@ -378,7 +380,9 @@ def _oscillator_threshold(
     def growth(V: float) -> float:
         return float(max_growth_rate(base.replace(coupling=V * C)))
 
-    return _brent_threshold(growth, V_max, xtol)
+    # 120 geometric steps (ratio 1.2 over 1e-6..1e4): an instability window narrower than
+    # that is missed; the spin-1 closed form is the check (tests/physics/test_stability.py)
+    return _brent_threshold(growth, V_max, xtol, n_grid=120)
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,12 @@ def _load_builtin() -> None:
     # Import the built-in kernel modules so that they register themselves.
     import importlib
 
-    for mod in ("qsynchro.sweeps.network", "qsynchro.sweeps.maser", "qsynchro.sweeps.driven"):
+    for mod in (
+        "qsynchro.sweeps.network",
+        "qsynchro.sweeps.groups",
+        "qsynchro.sweeps.maser",
+        "qsynchro.sweeps.driven",
+    ):
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as exc:  # pragma: no cover - during development only
