@@ -31,12 +31,8 @@ import numpy as np
 from qsynchro.measures.order import classify, global_order_parameter, order_parameter_group
 from qsynchro.measures.spectra import dominant_frequency, frequency_resolution, spectrum
 from qsynchro.models.network import Network
-from qsynchro.solvers.attractor import (
-    METHOD_INTEGRATED,
-    AttractorSettings,
-    RawAttractor,
-    find_attractor,
-)
+from qsynchro.solvers.attractor import find_attractor
+from qsynchro.solvers.attractor_settings import METHOD_INTEGRATED, AttractorSettings, RawAttractor
 
 __all__ = ["Attractor", "AttractorSettings", "attractor", "measure_attractor"]
 

@@ -87,7 +87,6 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -113,13 +112,11 @@ from qsynchro.models.oscillator import Oscillator
 from qsynchro.solvers.local import local_steady_state
 
 __all__ = [
-    "Stability",
     "coherence_block",
     "critical_coupling",
     "critical_coupling_numeric",
     "jacobian",
     "jacobian_eigenvalues",
-    "linear_stability",
     "max_growth_rate",
 ]
 
@@ -383,58 +380,3 @@ def _oscillator_threshold(
     # 120 geometric steps (ratio 1.2 over 1e-6..1e4): an instability window narrower than
     # that is missed; the spin-1 closed form is the check (tests/physics/test_stability.py)
     return _brent_threshold(growth, V_max, xtol, n_grid=120)
-
-
-@dataclass(frozen=True)
-class Stability:
-    r"""Result of :func:`linear_stability` (shapes (*batch, ...)).
-
-    Attributes:
-        eigenvalues: Jacobian eigenvalues sorted by decreasing real part, (*batch, G(d^2-1)).
-        neutral: index into ``eigenvalues`` of the neutral phase mode (the eigenvalue of
-            smallest modulus) for a locked state of a U(1)-symmetric model, else -1, (*batch,).
-        growth: largest real part apart from the neutral mode, (*batch,).
-        stable: growth < 0 (and, for a locked state, a neutral eigenvalue below 1e-6), (*batch,).
-    """
-
-    eigenvalues: np.ndarray
-    neutral: np.ndarray
-    growth: np.ndarray
-    stable: np.ndarray
-
-    def __repr__(self) -> str:
-        return (
-            f"Stability(batch_shape={self.growth.shape}, max growth "
-            f"{float(np.max(self.growth)):.4g}, stable {np.count_nonzero(self.stable)}/"
-            f"{self.stable.size})"
-        )
-
-
-def linear_stability(model: Network, state: Any = None, *, omega: Any = None) -> Stability:
-    r"""Linear stability of the unsynchronized state, or of a fixed point or locked state.
-
-    Args:
-        model: the network (any oscillator, any batch shape).
-        state: density matrices (*batch, G, d, d) of a fixed point (``omega`` None) or of a
-            locked state rotating at ``omega`` (its frame); default the unsynchronized state.
-        omega: the locked state's frequency, scalar or (*batch,). With it (U(1)-symmetric
-            models) the neutral phase mode is identified and excluded from ``growth``.
-
-    Returns:
-        :class:`Stability`.
-    """
-    if not isinstance(model, Network):
-        raise TypeError(f"linear_stability() takes a Network, but got {type(model).__name__}.")
-    ev = jacobian_eigenvalues(model, state, omega=0.0 if omega is None else omega)
-    re = ev.real
-    if omega is not None and model.u1_symmetric:
-        neutral = np.argmin(np.abs(ev), axis=-1)
-        ok = np.take_along_axis(np.abs(ev), neutral[..., None], -1)[..., 0] < 1e-6
-        mask = np.arange(ev.shape[-1]) == neutral[..., None]
-        growth = np.max(np.where(mask, -np.inf, re), axis=-1)
-        stable = ok & (growth < 0)
-    else:
-        neutral = np.full(ev.shape[:-1], -1)
-        growth = np.max(re, axis=-1)
-        stable = growth < 0
-    return Stability(eigenvalues=ev, neutral=neutral, growth=growth, stable=stable)

@@ -41,7 +41,8 @@ from qsynchro._jax import x64
 from qsynchro.measures.attractor import measure_attractor
 from qsynchro.models.network import Network
 from qsynchro.models.oscillator import TRUNCATION_TOLERANCE, Oscillator, spin1, van_der_pol
-from qsynchro.solvers.attractor import AttractorSettings, find_attractor
+from qsynchro.solvers.attractor import find_attractor
+from qsynchro.solvers.attractor_settings import AttractorSettings
 from qsynchro.sweeps.kernel import STATUS_NOT_CONVERGED, STATUS_OK, ChunkResult, register_kernel
 
 __all__ = ["GroupsKernel", "GroupsSettings"]

@@ -83,7 +83,8 @@ from qsynchro.measures.attractor import measure_attractor
 from qsynchro.measures.spectra import frequency_grid
 from qsynchro.measures.spectra import spectrum as _spectrum
 from qsynchro.models.network import Network
-from qsynchro.solvers.attractor import AttractorSettings, find_attractor
+from qsynchro.solvers.attractor import find_attractor
+from qsynchro.solvers.attractor_settings import AttractorSettings
 from qsynchro.solvers.stability import critical_coupling
 from qsynchro.sweeps.kernel import ChunkResult, register_kernel
 
