@@ -109,7 +109,9 @@ def test_d2_closed_form() -> None:
     rho = np.array([[0.6, 0.2 - 0.1j], [0.2 + 0.1j, 0.4]])
     res = s_max(rho)
     assert res.value == pytest.approx(abs(rho[0, 1]) / 4, rel=1e-15)
-    assert res.upper_bound == res.value
+    # scaled units are exact; paper units are rounded up (log-space conversion) by ulps
+    assert res.scaled_upper_bound == res.scaled
+    assert res.value <= res.upper_bound <= res.value * (1 + 1e-14)
     assert float(phase_distribution(rho, res.phases[:-1])) == pytest.approx(res.value)
 
 
