@@ -37,7 +37,10 @@ RHO0 = np.outer(PSI, PSI.conj())
     "ens",
     [
         Ensemble(2, V=1.3, gamma_plus=0.5, K=0.2, delta=0.4),
-        Ensemble(1, V=1.0, gamma_plus=0.5, K=0.1, delta=0.7, V_AB=0.6, G=2),
+        pytest.param(  # ~5 s: the same closure argument as N2G1, two groups
+            Ensemble(1, V=1.0, gamma_plus=0.5, K=0.1, delta=0.7, V_AB=0.6, G=2),
+            marks=pytest.mark.slow,
+        ),
     ],
     ids=["N2G1", "N1G2"],
 )

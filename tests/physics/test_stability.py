@@ -73,7 +73,7 @@ def test_array_input_and_validation():
         critical_coupling(0.5, 1.0, np.nan)
 
 
-@pytest.mark.parametrize("G", [1, 2, 3])
+@pytest.mark.parametrize("G", [1, 2, pytest.param(3, marks=pytest.mark.slow)])
 def test_jacobian_eigenvalues_match_autodiff(G):
     """The block-structured spectrum equals the eigenvalues of the full 8G x 8G Jacobian of
     the packed real right-hand side (JAX autodiff) at |1><1|."""
