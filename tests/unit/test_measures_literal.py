@@ -89,6 +89,12 @@ def test_classify_thresholds_and_pairs():
     assert classify(drift) == 1
     assert classify(drift, lock_threshold=pc) == 2  # inclusive: coherence >= threshold
     assert classify(drift, lock_threshold=np.nextafter(pc, 2.0)) == 1
+    # an amplitude that is exactly zero at one sample: the phase (and the coherence) is
+    # undefined there, so the pair does not count as locked, whatever the average amplitude
+    hole = base.copy()
+    hole[1, 7] = 0.0
+    assert np.isnan(phase_coherence(hole[0], hole[1]))
+    assert classify(hole) == 1
     # nothing synchronized; batch shape preserved, int8
     out = classify(np.stack([base, 1e-4 * base]))
     assert out.dtype == np.int8 and list(out) == [2, 0]
