@@ -154,3 +154,31 @@ def test_dominant_frequency_log_parabola_is_exact_for_gaussian_peaks():
     zero[1] = P[0, 0]
     out = dominant_frequency(om, zero)
     assert np.isnan(out[0]) and out[1] == pytest.approx(centers[0, 0], abs=1e-12 * dw)
+
+
+def test_dominant_frequency_next_to_the_edges_and_on_a_plateau():
+    """Peaks on the second and the second-to-last bin are refined like any interior peak
+    (both neighbours exist); on a flat top of three bins the first maximal bin has a lower
+    left and an equal right neighbour: the parabola's vertex is half a bin to the right."""
+    om = frequency_grid(32, DT)
+    dw = om[1] - om[0]
+    for k, frac in ((1, 0.3), (30, -0.4), (1, -0.45), (30, 0.2)):
+        c = om[k] + frac * dw
+        P = np.exp(-((om - c) ** 2) / (2 * (1.3 * dw) ** 2))
+        assert dominant_frequency(om, P) == pytest.approx(c, abs=1e-12 * dw)
+    flat = np.full(32, 0.1)
+    flat[10:13] = 1.0
+    assert dominant_frequency(om, flat) == pytest.approx(om[10] + 0.5 * dw, abs=1e-12)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_spectrum_of_very_short_windows(n):
+    """n = 1, 2, 3 samples: the same documented transform (the Hann window of n samples
+    without zero end points, [1] for n = 1), one frequency bin per sample."""
+    x = S[..., :n]
+    om, P = spectrum(x, DT)
+    om_ref, P_ref = _literal_spectrum(x, DT, True)
+    assert P.shape == (B, G, n)
+    np.testing.assert_allclose(om, om_ref, atol=1e-13)
+    np.testing.assert_allclose(P, P_ref, rtol=1e-12, atol=1e-15)
+    assert np.all(np.isfinite(dominant_frequency(om, P)))
