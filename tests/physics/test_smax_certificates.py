@@ -297,3 +297,32 @@ def test_upper_bound_holds_where_the_solve_error_exceeds_rounding(N, n_h, n_c, g
         assert mp.mpf(float(r.scaled_upper_bound)) >= q_scaled
         assert (mp.mpf(float(r.scaled_upper_bound)) - q_scaled) / q_scaled < 1e-6
         assert mp.mpf(float(r.upper_bound)) >= q_scaled * (2 * mp.pi) ** (-N)
+
+
+def test_box_bound_covers_the_centre_and_is_first_order_tight():
+    """A box of zero width contains only its centre: the bound must still be >= the value
+    there (the rounding allowance is added, never subtracted). For tiny boxes the bound is
+    tight to first order: the sampled excess over the centre value approaches the bound's
+    (ratio > 0.97 at h = 1e-4), so an inflated gradient term would be visible."""
+    rng = np.random.default_rng(11)
+    for D in (2, 3, 5):
+        A = rng.normal(size=(D, D)) + 1j * rng.normal(size=(D, D))
+        C = A + A.conj().T
+        np.fill_diagonal(C, 0.0)
+        centers = rng.uniform(0, 2 * np.pi, size=(50, D - 1))
+        f, bound = S._box_bounds(C, centers, np.zeros_like(centers))
+        assert np.all(bound > f)
+        h = np.full(D - 1, 1e-4)
+        for c in centers[:10]:
+            f1, b1 = S._box_bounds(C, c[None], h[None])
+            # the box maximum of a nearly linear function is at the corner along the gradient
+            g = np.array(
+                [
+                    (S._box_bounds(C, (c + 1e-7 * e)[None], 0 * h[None])[0][0] - f1[0])
+                    for e in np.eye(D - 1)
+                ]
+            )
+            corner = c + h * np.sign(g)
+            fc = S._box_bounds(C, corner[None], 0 * h[None])[0][0]
+            assert b1[0] >= fc
+            assert (fc - f1[0]) / (b1[0] - f1[0]) > 0.97
