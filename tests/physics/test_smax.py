@@ -111,6 +111,7 @@ def test_d2_closed_form() -> None:
     assert res.value == pytest.approx(abs(rho[0, 1]) / 4, rel=1e-15)
     # scaled units are exact; paper units are rounded up (log-space conversion) by ulps
     assert res.scaled_upper_bound == res.scaled
+    assert res.method == "exact-2" and "closed form" in res.certificate
     assert res.value <= res.upper_bound <= res.value * (1 + 1e-14)
     assert float(phase_distribution(rho, res.phases[:-1])) == pytest.approx(res.value)
 
