@@ -44,26 +44,27 @@ def _exact_rank_one(D: int, rng: np.random.Generator) -> tuple[np.ndarray, np.nd
     return C.astype(np.complex128), unit.astype(np.complex128), q_exact
 
 
-@pytest.mark.parametrize("D", [3, 4, 5, 8, 12, 20])
+@pytest.mark.parametrize("D", [3, 4, 5, 8, 12, 20, 40])
 def test_raw_dual_bound_is_above_the_exact_maximum(D: int) -> None:
     """Raw dual bound at the optimal phases >= the exact integer maximum (no tolerance).
 
     At the KKT multipliers of the optimum, lambda_max(C - diag d) = 0 exactly (the Cauchy-
     Schwarz argument in the module docstring), so the bound is q* + D (rounding of
     lambda_max + margin): without the margin ``8 D eps ||M||_F`` (or with its sign flipped)
-    it falls below q* by about D times the margin.
+    it falls below q* by about D times the margin, and with a margin D^2 times smaller
+    (``8 eps ||M||_F / D``) the eigensolver's own error pushes it below q* for D >= 20.
     """
     rng = np.random.default_rng(D)
-    for _ in range(5):
+    for trial in range(30):
         C, z, q_exact = _exact_rank_one(D, rng)
         raw, d = S._dual_bound(C, z)
         assert raw >= q_exact
         # the bound is tight to the margin: it is a certificate, not a loose estimate
         assert raw - q_exact <= 4 * D * 8 * D * EPS * np.linalg.norm(C - np.diag(d))
-        # through the public API: the value is the maximum, the certified bound above it
-        r = S.s_max_from_quadratic(C)
-        assert 8 * r.scaled_upper_bound >= q_exact
-        assert 8 * r.scaled == pytest.approx(q_exact, rel=1e-12)
+        if trial < 3 and D <= 20:  # public API: the value, and the certified bound above it
+            r = S.s_max_from_quadratic(C)
+            assert 8 * r.scaled_upper_bound >= q_exact
+            assert 8 * r.scaled == pytest.approx(q_exact, rel=1e-12)
 
 
 def _brute_force_q(C: np.ndarray, points: int) -> float:
@@ -326,3 +327,12 @@ def test_box_bound_covers_the_centre_and_is_first_order_tight():
             fc = S._box_bounds(C, corner[None], 0 * h[None])[0][0]
             assert b1[0] >= fc
             assert (fc - f1[0]) / (b1[0] - f1[0]) > 0.97
+
+
+def test_structured_smax_of_a_given_state_certifies_that_state():
+    """Without a state error the structured certificate is for the given (block, p_dark):
+    its upper bound is the optimum up to rounding (relative 1e-12)."""
+    model, _ = _fig3_model(8, "engine", realization=3)
+    st = structured_steady_state(model)
+    r = S.s_max_structured(st.block, st.p_dark, st.weights)
+    assert r.scaled <= r.scaled_upper_bound <= r.scaled * (1 + 1e-12)
