@@ -278,6 +278,14 @@ def test_thermal_state_has_exactly_zero_smax() -> None:
     # closed form at n = 0.5, N = 3: rho_00 = (1+n)/(1+(N+2)n), the others n/(1+(N+2)n)
     np.testing.assert_allclose(np.diag(rho).real, [1.5 / 3.5] + [0.5 / 3.5] * 4, rtol=1e-15)
     assert S.s_max(rho).value == 0.0
+    # the structured state itself is exactly thermal (a plain solve leaves ~1e-17
+    # coherences here), so even the general routes give exactly 0
+    for m in (Maser(2, 0.7, n_h=0.5, **PAPER), Maser(20, 0.1, n_h=0.5, **PAPER)):
+        st = structured_steady_state(m)
+        assert st.block[1, 2] == 0.0 and st.block[2, 2] == st.p_dark
+        assert S.s_max_structured(st.block, st.p_dark, st.weights).value == 0.0
+        dense = st.dense()
+        np.testing.assert_array_equal(dense - np.diag(np.diag(dense)), 0.0)
     kv = _kernel([{"N": 20.0, "realization": 1.0, "nh_over_nc": 1.0}])
     assert kv["S_max"][0] == 0.0 and kv["upper_bound"][0] == 0.0
     assert kv["upper_bound_scaled"][0] == 0.0
