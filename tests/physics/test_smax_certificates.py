@@ -362,3 +362,19 @@ def test_reduced_steady_state_defaults_are_the_model_defaults():
     st = structured_steady_state(m)
     np.testing.assert_allclose(block, st.block, atol=1e-15)
     assert p_dark == pytest.approx(st.p_dark, abs=1e-15)
+
+
+def test_forward_error_default_lam_bound_and_thermal_state():
+    """Without a bound on lam_eff's rounding the generic one is used: finite, and at least
+    the tight one; at n_h = n_c (closed form) the bound is finite and at rounding level."""
+    from qsynchro.solvers.steady import lam_eff_error, reduced_steady_state
+
+    m = Maser(6, np.linspace(0.05, 0.2, 6), n_h=5.0, n_c=0.5, gamma_h=0.05, gamma_c=0.2)
+    args = (m.N, m.lam_eff, m.n_h, m.n_c, m.gamma_h, m.gamma_c)
+    generic = reduced_steady_state(*args, return_error=True)[2]
+    tight = reduced_steady_state(
+        *args, return_error=True, lam_error=lam_eff_error(m.lam_vector, m.lam_eff)
+    )[2]
+    assert np.isfinite(generic) and generic >= tight > 0
+    thermal = structured_steady_state(Maser(6, 0.1, n_h=0.5, n_c=0.5, gamma_h=0.05, gamma_c=0.2))
+    assert 0.0 < thermal.forward_error <= 1e-14
