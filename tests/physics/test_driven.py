@@ -22,16 +22,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from oracles import s_plus_spin1
 from qsynchro.measures.spin_husimi import spin_phase_distribution
 from qsynchro.models.driven import DrivenOscillator
-from qsynchro.operators import spin_ops
 from qsynchro.solvers.driven import driven_evolve, driven_liouvillian, driven_steady_state
 
-_, SP, _ = spin_ops(2)
-
-
-def s_plus(rho):
-    return np.einsum("...ij,ji->...", rho, SP)
+s_plus = s_plus_spin1  # <S^+> with the literal spin-1 S^+ of tests/oracles.py
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ mean-field limit (Eq. 2 of Nadolny & Bruder) and convergence to the exact method
 * At a product state the closure rho_3 = rho_1 rho_1 rho_1 is exact, so the time
   derivatives of rho_1 and rho_2 must equal those of the full 3^N master equation.
 * N = inf with zero correlations: the one-site equation is the mean-field Eq. (2),
-  checked against a literal NumPy transcription of Eq. (2).
+  checked against the literal NumPy transcription of Eq. (2) in tests/oracles.py.
 * For finite N the error against the exact method on a fixed time window shrinks
   with N (third cumulants are higher order in 1/N).
 """
@@ -18,6 +18,7 @@ import pytest
 import qutip as qt
 
 import qsynchro.solvers.finite as F
+from oracles import dissipator, random_density_matrix, two_group_eq2
 from qsynchro.equations.cumulant import (
     cumulant_jacobian,
     cumulant_rhs,
@@ -25,25 +26,21 @@ from qsynchro.equations.cumulant import (
     product_variables,
     unpack,
 )
-from qsynchro.equations.lindblad import dissipator
 from qsynchro.models.ensemble import Ensemble
-from qsynchro.operators import ket_bra, spin_minus, spin_plus, spin_z
+from qsynchro.operators import ket_bra, spin_plus, spin_z
 
 PSI = np.array([np.sqrt(0.3), np.sqrt(0.5), 1j * np.sqrt(0.2)])
 RHO0 = np.outer(PSI, PSI.conj())
-
-
-def _random_rho(rng, n=3):
-    A = rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))
-    r = A @ A.conj().T
-    return r / np.trace(r)
 
 
 @pytest.mark.parametrize(
     "ens",
     [
         Ensemble(2, V=1.3, gamma_plus=0.5, K=0.2, delta=0.4),
-        Ensemble(1, V=1.0, gamma_plus=0.5, K=0.1, delta=0.7, V_AB=0.6, G=2),
+        pytest.param(  # ~5 s: the same closure argument as N2G1, two groups
+            Ensemble(1, V=1.0, gamma_plus=0.5, K=0.1, delta=0.7, V_AB=0.6, G=2),
+            marks=pytest.mark.slow,
+        ),
     ],
     ids=["N2G1", "N1G2"],
 )
@@ -86,31 +83,11 @@ def test_derivatives_exact_at_product_state():
         np.sqrt(g) * site(ket_bra(3, 1, k), s) for s in range(3) for g, k in ((0.5, 0), (1.0, 2))
     ]
     L = qt.liouvillian(H, c_ops)
-    r = _random_rho(rng)
+    r = random_density_matrix(3, rng)
     drho = qt.vector_to_operator(L * qt.operator_to_vector(qt.tensor([qt.Qobj(r)] * 3)))
     d1, d2 = unpack(cumulant_rhs(product_variables(r[None]), ens), 1)
     np.testing.assert_allclose(d1[0], drho.ptrace([0]).full(), atol=1e-13)
     np.testing.assert_allclose(d2[0, 0], drho.ptrace([0, 1]).full(), atol=1e-13)
-
-
-def _meanfield_eq2(rhos, V, V_AB, gp, gm, K, delta):
-    """Literal Eq. (2): H_sigma = +-delta/2 S^z + K|2><2| + sum_tau C (S^+<S^->_tau + h.c.)."""
-    Sp, Sm, Sz = spin_plus(2), spin_minus(2), spin_z(2)
-    G = len(rhos)
-    C = np.array([[V, V_AB], [V_AB, V]])[:G, :G]
-    out = []
-    for s in range(G):
-        H = (0.5 * delta if s == 0 else -0.5 * delta) * Sz + K * ket_bra(3, 2, 2)
-        for t in range(G):
-            a = np.trace(Sm @ rhos[t])
-            H = H + C[s, t] * (Sp * a + Sm * np.conj(a))
-        r = rhos[s]
-        out.append(
-            -1j * (H @ r - r @ H)
-            + gp * dissipator(ket_bra(3, 1, 0), r)
-            + gm * dissipator(ket_bra(3, 1, 2), r)
-        )
-    return np.array(out)
 
 
 @pytest.mark.parametrize("G", [1, 2])
@@ -126,9 +103,9 @@ def test_infinite_N_without_correlations_is_meanfield(G):
         G=G,
         V_AB=0.7 if G == 2 else 0.0,
     )
-    rhos = np.array([_random_rho(rng) for _ in range(G)])
+    rhos = np.array([random_density_matrix(3, rng) for _ in range(G)])
     d1, d2 = unpack(cumulant_rhs(product_variables(rhos), ens, N=np.inf), G)
-    ref = _meanfield_eq2(rhos, 1.1, 0.7, 0.4, 0.9, -0.3, 0.6)
+    ref = two_group_eq2(rhos, 0.6, -0.3, 1.1, 0.7, 0.4, 0.9)
     np.testing.assert_allclose(d1, ref, atol=1e-13)
     # and the product form is preserved: d(rho1 x rho1) = d rho1 x rho1 + rho1 x d rho1
     for s, t in itertools.product(range(G), repeat=2):
@@ -151,7 +128,7 @@ def test_infinite_N_without_correlations_is_meanfield(G):
 def test_jacobian_matches_finite_difference():
     ens = Ensemble(4, V=1.0, gamma_plus=0.5, K=-1.0, delta=0.3)
     rng = np.random.default_rng(3)
-    x = product_variables(_random_rho(rng)[None]) + 0.01 * (rng.normal(size=90) + 0j)
+    x = product_variables(random_density_matrix(3, rng)[None]) + 0.01 * (rng.normal(size=90) + 0j)
     J = cumulant_jacobian(x, ens)
     v = rng.normal(size=90) + 1j * rng.normal(size=90)
     h = 1e-6
@@ -268,7 +245,7 @@ def test_derivatives_exact_at_product_state_vdp():
     c_ops = [np.sqrt(0.8) * site(a.dag(), s) for s in range(3)]
     c_ops += [np.sqrt(0.5) * site(a * a, s) for s in range(3)]
     L = qt.liouvillian(H, c_ops)
-    r = _random_rho(rng, 4)
+    r = random_density_matrix(4, rng)
     drho = qt.vector_to_operator(L * qt.operator_to_vector(qt.tensor([qt.Qobj(r)] * 3)))
     d1, d2 = unpack(cumulant_rhs(product_variables(r[None]), ens), 1)
     np.testing.assert_allclose(d1[0], drho.ptrace([0]).full(), atol=1e-13)
@@ -280,7 +257,7 @@ def test_infinite_N_is_meanfield_any_oscillator():
     Hermitian C = [[V, V_AB], [V_AB^*, V]] (literal NumPy, van der Pol, complex V_AB)."""
     rng = np.random.default_rng(5)
     ens = _vdp_ens(4, G=2, V_AB=0.7 + 0.4j, detuning=(0.3, -0.2), drive=0.2)
-    rhos = np.array([_random_rho(rng, 4) for _ in range(2)])
+    rhos = np.array([random_density_matrix(4, rng) for _ in range(2)])
     a = np.diag(np.sqrt([1.0, 2.0, 3.0]), 1).astype(complex)
     ad = a.conj().T
     C = np.array([[1.1, 0.7 + 0.4j], [0.7 - 0.4j, 1.1]])

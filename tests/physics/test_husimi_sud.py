@@ -23,6 +23,7 @@ import math
 import numpy as np
 import pytest
 
+from oracles import random_density_matrix
 from qsynchro.measures.husimi import (
     coherent_state,
     haar_theta_weight,
@@ -30,12 +31,6 @@ from qsynchro.measures.husimi import (
     phase_distribution,
     phase_prefactor,
 )
-
-
-def random_rho(D: int, rng: np.random.Generator, rank: int | None = None) -> np.ndarray:
-    G = rng.normal(size=(D, rank or D)) + 1j * rng.normal(size=(D, rank or D))
-    r = G @ G.conj().T
-    return r / np.trace(r).real
 
 
 def theta_grid(D: int, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -71,7 +66,7 @@ def test_haar_measure_volume_and_q_normalization(D: int) -> None:
     assert vol_theta * (2 * np.pi) ** (D - 1) == pytest.approx(
         np.pi ** (D - 1) / math.factorial(D - 1), rel=1e-13
     )
-    rho = random_rho(D, np.random.default_rng(10 + D))
+    rho = random_density_matrix(D, np.random.default_rng(10 + D))
     # int over phases of <a|rho|a> kills the coherences: sample phases uniformly (exact for
     # trigonometric polynomials of degree < M with M equispaced points per axis)
     M = 4
@@ -92,7 +87,7 @@ def test_phase_distribution_equals_integral_of_q(D: int) -> None:
     nodes, w = theta_grid(D, 24 if D == 3 else 20)
     hw = w * haar_theta_weight(nodes)
     for trial in range(3):
-        rho = random_rho(D, rng, rank=1 + trial)
+        rho = random_density_matrix(D, rng, rank=1 + trial)
         phases = rng.uniform(0, 2 * np.pi, size=(4, D - 1))
         closed = phase_distribution(rho, phases)
         for ph, s in zip(phases, closed):
@@ -106,7 +101,7 @@ def test_phase_distribution_closed_form_and_prefactor() -> None:
     """Ordered-pair sum with prefactor 1/(2^{D+1} pi^{D-2}), literal loop oracle."""
     rng = np.random.default_rng(7)
     D = 5
-    rho = random_rho(D, rng)
+    rho = random_density_matrix(D, rng)
     phases = rng.uniform(0, 2 * np.pi, size=(3, 2, D - 1))
     got = phase_distribution(rho, phases)
     assert got.shape == (3, 2)
@@ -129,7 +124,7 @@ def test_phase_distribution_accepts_qutip_and_jax() -> None:
     qutip = pytest.importorskip("qutip")
     import jax.numpy as jnp
 
-    rho = random_rho(3, np.random.default_rng(3))
+    rho = random_density_matrix(3, np.random.default_rng(3))
     ph = np.array([[0.3, 1.2]])
     ref = phase_distribution(rho, ph)
     assert phase_distribution(qutip.Qobj(rho), ph) == pytest.approx(ref, abs=1e-16)
@@ -137,7 +132,7 @@ def test_phase_distribution_accepts_qutip_and_jax() -> None:
 
 
 def test_bad_input_messages() -> None:
-    rho = random_rho(3, np.random.default_rng(1))
+    rho = random_density_matrix(3, np.random.default_rng(1))
     with pytest.raises(ValueError, match=r"Argument `phases` must have shape \(\.\.\., 2\)"):
         phase_distribution(rho, np.zeros(3))
     bad = rho.copy()

@@ -138,7 +138,7 @@ def test_eq_13_limit():
 
 
 @pytest.mark.parametrize("Omega", [None, 1.7])
-@pytest.mark.parametrize("N", [1, 4])
+@pytest.mark.parametrize("N", [1, 2, 4])
 def test_closed_form_state(N, Omega):
     rng = np.random.default_rng(N)
     lam = 0.2 * (rng.normal(size=N) + 1j * rng.normal(size=N))
@@ -168,3 +168,37 @@ def test_bad_input():
         smax_N2(Maser(3, 0.1, 1.0, 0.5, 0.05, 0.2))
     with pytest.raises(ValueError, match="needs `Delta` = 0"):
         steady_state_closed_form(Maser(3, 0.1, 1.0, 0.5, 0.05, 0.2, Delta=0.2))
+
+
+@pytest.mark.parametrize("lam", [0.1, -0.1, 0.1j, -0.07 - 0.07j])
+def test_phase_preferences_follow_the_drive_phase(lam):
+    """Phi_j1 = arg rho_j1 and Phi_jl = arg rho_jl of the numerical state, in [0, 2 pi),
+    for complex drive amplitudes (rho_j1 turns with arg lam, rho_jl does not), and NaN when
+    the coherences vanish (n_h = n_c)."""
+    m = Maser(3, lam, 5.0, 0.5, **FIG2)
+    rho = steady_state_dense(m)
+    got = phase_preferences(m)
+    assert all(0.0 <= g < 2 * np.pi for g in got)
+    want = (np.mod(np.angle(rho[2, 1]), 2 * np.pi), np.mod(np.angle(rho[2, 3]), 2 * np.pi))
+    # angles compared on the circle
+    np.testing.assert_allclose(np.exp(1j * np.array(got)), np.exp(1j * np.array(want)), atol=1e-10)
+    assert np.all(np.isnan(phase_preferences(Maser(3, lam, 0.5, 0.5, **FIG2))))
+
+
+def test_homogeneous_drive_given_as_an_array():
+    """lam_j all equal but passed as an array is homogeneous driving: Eqs. (9)-(12) give the
+    same numbers as for the scalar; unequal entries are refused."""
+    nh = 5.0
+    scalar = Maser(2, 0.12, nh, 0.5, **FIG2)
+    array = Maser(2, np.array([0.12, 0.12]), nh, 0.5, **FIG2)
+    for f in (coherences_homogeneous, smax_N2, phase_preferences, optimal_phases_N2):
+        np.testing.assert_allclose(np.asarray(f(array)), np.asarray(f(scalar)), rtol=1e-14)
+    with pytest.raises(ValueError, match="needs homogeneous driving"):
+        smax_N2(Maser(2, np.array([0.12, 0.1]), nh, 0.5, **FIG2))
+
+
+def test_refrigerator_limit_needs_n_h_below_n_c():
+    """The large-N refrigerator limit exists only for n_h < n_c (at n_h = n_c S_max = 0)."""
+    with pytest.raises(ValueError, match="refrigerator regime"):
+        scaled_smax_refrigerator_limit(0.5, 0.5, 0.05, 0.2)
+    assert scaled_smax_refrigerator_limit(0.49, 0.5, 0.05, 0.2) > 0

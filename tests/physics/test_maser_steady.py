@@ -212,3 +212,33 @@ def test_structured_equals_dense_property(N, n_h, n_c, gamma_h, gamma_c, lam_re,
     assert_density_matrix(rho)
     np.testing.assert_allclose(rho, steady_state_dense(m), atol=1e-9)
     np.testing.assert_allclose(steady_state_closed_form(m).dense(), rho, atol=1e-9)
+
+
+def test_rotating_rhs_and_lab_generator_are_the_literal_master_equation():
+    """rotating_rhs (Eq. 8) and lab_liouvillian (Eqs. 5-7) against the literal factor-2
+    Lindblad form built from the oracle dissipator and the model's Hamiltonians."""
+    from oracles import dissipator as literal_dissipator
+    from oracles import random_density_matrix
+    from qsynchro.equations.lindblad import unvec, vec
+    from qsynchro.equations.maser import (
+        jump_operators,
+        lab_hamiltonian,
+        lab_liouvillian,
+        rotating_hamiltonian,
+        rotating_liouvillian,
+        rotating_rhs,
+    )
+
+    rng = np.random.default_rng(4)
+    m = Maser(3, np.array([0.1, 0.2j, -0.05]), 2.0, 0.5, 0.05, 0.2, Omega=2.2)
+    rho = random_density_matrix(m.D, rng)
+    ops, rates = jump_operators(m)
+    bath = sum(2.0 * g * literal_dissipator(X, rho) for X, g in zip(ops, rates, strict=True))
+    H = rotating_hamiltonian(m)
+    want = -1j * (H @ rho - rho @ H) + bath
+    np.testing.assert_allclose(rotating_rhs(m, rho), want, atol=1e-14)
+    np.testing.assert_allclose(unvec(rotating_liouvillian(m) @ vec(rho)), want, atol=1e-14)
+    t = 0.7
+    Hl = lab_hamiltonian(m, t)
+    want_lab = -1j * (Hl @ rho - rho @ Hl) + bath
+    np.testing.assert_allclose(unvec(lab_liouvillian(m, t) @ vec(rho)), want_lab, atol=1e-14)

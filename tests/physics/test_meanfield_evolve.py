@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 
+from oracles import random_density_matrix
 from qsynchro.equations.lindblad import liouvillian
 from qsynchro.models.network import Network
 from qsynchro.models.oscillator import spin1
@@ -12,19 +13,13 @@ from qsynchro.solvers.evolve import evolve
 from qsynchro.solvers.local import default_initial_state
 
 
-def _random_rho(rng, G):
-    A = rng.normal(size=(G, 3, 3)) + 1j * rng.normal(size=(G, 3, 3))
-    rho = A @ np.conj(np.swapaxes(A, -1, -2))
-    return rho / np.trace(rho, axis1=-2, axis2=-1)[:, None, None]
-
-
 def test_rk4_is_fourth_order_against_matrix_exponential():
     """With V = 0 Eq. 2 is the linear master equation of one oscillator,
     vec(rho)(t) = expm(L t) vec(rho)(0) with L built by equations.lindblad. Halving dt must
     divide the global error by 2^4 = 16 (ratio checked within [13, 19])."""
     rng = np.random.default_rng(3)
     d, K, gp, gm = 0.7, -1.3, 0.4, 1.0
-    rho0 = _random_rho(rng, 1)
+    rho0 = random_density_matrix(3, rng, shape=(1,))
     H = d * spin_z(2) + K * ket_bra(3, 2, 2)
     L = liouvillian(H, [ket_bra(3, 1, 0), ket_bra(3, 1, 2)], [gp, gm])
     T = 4.0
@@ -89,7 +84,7 @@ def test_global_phase_rotation_is_a_symmetry():
     <S^+>(t) by exp(i theta) at all times (U(1) symmetry of Eq. 2)."""
     theta = 0.9
     rng = np.random.default_rng(5)
-    rho0 = _random_rho(rng, 2)
+    rho0 = random_density_matrix(3, rng, shape=(2,))
     U = scipy.linalg.expm(-1j * theta * spin_z(2))
     rho_rot = U @ rho0 @ U.conj().T
     m = Network.two_groups(0.6, 0.3, 1.0, 0.7, 0.5)

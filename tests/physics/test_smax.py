@@ -13,15 +13,10 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
+from oracles import random_density_matrix
 from qsynchro.measures.coherence import l1_bound, l1_coherence
 from qsynchro.measures.husimi import phase_distribution, phase_prefactor
 from qsynchro.measures.smax import s_max, s_max_from_quadratic
-
-
-def random_rho(D: int, rng: np.random.Generator, rank: int | None = None) -> np.ndarray:
-    G = rng.normal(size=(D, rank or D)) + 1j * rng.normal(size=(D, rank or D))
-    r = G @ G.conj().T
-    return r / np.trace(r).real
 
 
 def brute_force_max(rho: np.ndarray, points: int, seed: int = 0) -> float:
@@ -46,7 +41,7 @@ def brute_force_max(rho: np.ndarray, points: int, seed: int = 0) -> float:
 @pytest.mark.parametrize("rank", [1, 2, None])
 def test_smax_matches_brute_force(D: int, rank: int | None) -> None:
     rng = np.random.default_rng(10 * D + (rank or 0))
-    rho = random_rho(D, rng, rank)
+    rho = random_density_matrix(D, rng, rank)
     res = s_max(rho)
     oracle = brute_force_max(rho, 48 if D == 3 else 20)
     scale = phase_prefactor(D)
@@ -60,7 +55,7 @@ def test_smax_matches_brute_force(D: int, rank: int | None) -> None:
 def test_phases_attain_value_and_bounds_are_ordered(D: int) -> None:
     rng = np.random.default_rng(D)
     for rank in (1, 2, None):
-        rho = random_rho(D, rng, rank)
+        rho = random_density_matrix(D, rng, rank)
         res = s_max(rho)
         assert res.phases.shape == (D,)
         assert res.phases[-1] == 0.0  # paper reference phi_D = 0
@@ -81,7 +76,7 @@ def test_branch_and_bound_closes_a_relaxation_gap() -> None:
     closed = 0
     for _ in range(400):
         D = int(rng.integers(4, 6))
-        rho = random_rho(D, rng, 2)
+        rho = random_density_matrix(D, rng, 2)
         C = rho - np.diag(np.diag(rho))
         sdp = s_max_from_quadratic(C, branch_and_bound_max_dim=0)
         if sdp.scaled_gap <= 1e-6 * sdp.scaled:
@@ -114,7 +109,10 @@ def test_d2_closed_form() -> None:
     rho = np.array([[0.6, 0.2 - 0.1j], [0.2 + 0.1j, 0.4]])
     res = s_max(rho)
     assert res.value == pytest.approx(abs(rho[0, 1]) / 4, rel=1e-15)
-    assert res.upper_bound == res.value
+    # scaled units are exact; paper units are rounded up (log-space conversion) by ulps
+    assert res.scaled_upper_bound == res.scaled
+    assert res.method == "exact-2" and "closed form" in res.certificate
+    assert res.value <= res.upper_bound <= res.value * (1 + 1e-14)
     assert float(phase_distribution(rho, res.phases[:-1])) == pytest.approx(res.value)
 
 
@@ -133,7 +131,7 @@ def test_inputs_numpy_jax_qutip_agree() -> None:
     qutip = pytest.importorskip("qutip")
     import jax.numpy as jnp
 
-    rho = random_rho(4, np.random.default_rng(3))
+    rho = random_density_matrix(4, np.random.default_rng(3))
     ref = s_max(rho)
     for x in (jnp.asarray(rho), qutip.Qobj(rho)):
         r = s_max(x)
@@ -147,7 +145,7 @@ def test_sdp_interior_point_is_primal_dual_consistent() -> None:
 
     rng = np.random.default_rng(8)
     for D, rank in ((6, 3), (12, 3), (20, 2)):
-        rho = random_rho(D, rng, rank)
+        rho = random_density_matrix(D, rng, rank)
         C = rho - np.diag(np.diag(rho))
         y, X = _sdp_ipm(C)
         np.testing.assert_allclose(np.real(np.diag(X)), 1.0, atol=1e-9)

@@ -13,6 +13,7 @@ import scipy.linalg
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from oracles import random_density_matrix
 from qsynchro.measures.spin_husimi import (
     spin_coherent_state,
     spin_husimi_q,
@@ -24,13 +25,6 @@ from qsynchro.operators import spin_ops
 PHI = np.linspace(-np.pi, np.pi, 721)
 
 
-def random_density_matrix(n: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    a = rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))
-    rho = a @ a.conj().T
-    return rho / np.trace(rho)
-
-
 @settings(max_examples=25, deadline=None)
 @given(two_s=st.integers(1, 6), seed=st.integers(0, 2**31 - 1))
 def test_closed_form_equals_quadrature_of_q(two_s, seed):
@@ -39,7 +33,7 @@ def test_closed_form_equals_quadrature_of_q(two_s, seed):
     The theta integrand is a trigonometric polynomial of degree <= 2s + 1, so 64
     nodes are exact to rounding (tolerance 1e-13 on values of order 0.1).
     """
-    rho = random_density_matrix(two_s + 1, seed)
+    rho = random_density_matrix(two_s + 1, np.random.default_rng(seed))
     closed = spin_phase_distribution(rho, PHI)
     numeric = spin_phase_distribution_numeric(rho, PHI, n_theta=64)
     np.testing.assert_allclose(closed, numeric, atol=1e-13)
@@ -53,7 +47,7 @@ def test_spin1_explicit_formula():
     """
     _, Sp, _ = spin_ops(2)
     for seed in range(5):
-        rho = random_density_matrix(3, seed)
+        rho = random_density_matrix(3, np.random.default_rng(seed))
         sp = np.trace(rho @ Sp)
         c20 = rho[0, 2]
         expected = 3 / 16 * abs(sp) * np.cos(PHI - np.angle(sp)) + abs(c20) / (2 * np.pi) * np.cos(
@@ -64,7 +58,7 @@ def test_spin1_explicit_formula():
 
 def test_normalization():
     """int Q sin(theta) dtheta dphi = 1 and int s(phi) dphi = 0 (trapezoid on a periodic grid)."""
-    rho = random_density_matrix(4, 3)
+    rho = random_density_matrix(4, np.random.default_rng(3))
     phi = np.linspace(0, 2 * np.pi, 256, endpoint=False)
     x, w = np.polynomial.legendre.leggauss(40)
     theta, w = 0.5 * np.pi * (x + 1), 0.5 * np.pi * w
@@ -129,7 +123,7 @@ def test_orientation_first_harmonic_state():
 def test_global_rotation_shifts_distribution():
     """rho -> e^{-i chi S^z} rho e^{i chi S^z} rotates <S^+> by e^{i chi} and shifts s by chi."""
     Sz, _, _ = spin_ops(2)
-    rho = random_density_matrix(3, 11)
+    rho = random_density_matrix(3, np.random.default_rng(11))
     chi = 0.9
     U = scipy.linalg.expm(-1j * chi * Sz)
     rot = U @ rho @ U.conj().T
@@ -139,7 +133,9 @@ def test_global_rotation_shifts_distribution():
 
 
 def test_batch_shapes():
-    rho = np.stack([random_density_matrix(3, i) for i in range(6)]).reshape(2, 3, 3, 3)
+    rho = np.stack([random_density_matrix(3, np.random.default_rng(i)) for i in range(6)]).reshape(
+        2, 3, 3, 3
+    )
     assert spin_phase_distribution(rho, PHI).shape == (2, 3, PHI.size)
     assert spin_husimi_q(rho, np.linspace(0, 1, 4), PHI[:5]).shape == (2, 3, 4, 5)
     assert spin_coherent_state(np.zeros((4, 1)), np.zeros(5)).shape == (4, 5, 3)

@@ -67,3 +67,35 @@ def test_fig3_fit_attributes(tmp_path: Path) -> None:
         assert ds["S_max_scaled"].dims == ("N", "realization")
         alpha = float(ds["S_max_scaled"].attrs["alpha"])
         assert np.sign(alpha) == sign  # engine decays, refrigerator grows (Fig. 3)
+
+
+#: documented fitted exponents of Fig. 3(a),(b) (docs/murtadho2023.md, section 6)
+DOCUMENTED_ALPHA = {"fig3a": -0.727, "fig3b": +0.705}
+
+
+@pytest.mark.parametrize("panel", ["fig3a", "fig3b"])
+def test_fig3_exponents_pinned_to_documented_values(panel: str) -> None:
+    """Fig. 3(a),(b) on the full grid (N = 2..20, 100 seeded drive realizations): the fitted
+    exponent of the mean S_max (least squares of log mean vs log N) equals the documented
+    value to its three printed decimals, and the paper's value (engine -0.72, refrigerator
+    +0.69) lies within 3 standard deviations of the realization statistics.
+
+    Tolerances: the computation is deterministic (seeded draws, exact structured S_max), so
+    5e-4 is the rounding of the documented value. The statistical spread is the standard
+    deviation of the same fit over 200 bootstrap resamples of the 100 realizations
+    (engine ~0.004, refrigerator ~0.011): the paper drew its own 100 realizations, so
+    agreement is only expected to that precision.
+    """
+    from qsynchro.experiments.murtadho2023 import PAPER_ALPHA, fit_power_law, sweeps
+    from qsynchro.experiments.runner import run_sweep
+
+    ds = run_sweep(sweeps()[panel], progress=False)
+    S = ds["S_max_scaled"].values  # (N, realization)
+    N = ds["N"].values
+    assert N.min() == 2 and N.max() == 20 and S.shape[1] == 100
+    alpha, _ = fit_power_law(N, S.mean(axis=1))
+    assert alpha == pytest.approx(DOCUMENTED_ALPHA[panel], abs=5e-4)
+    rng = np.random.default_rng(0)
+    boot = [fit_power_law(N, S[:, rng.integers(0, 100, 100)].mean(axis=1))[0] for _ in range(200)]
+    paper = PAPER_ALPHA["engine" if panel == "fig3a" else "refrigerator"]
+    assert abs(alpha - paper) < 3.0 * float(np.std(boot))

@@ -26,10 +26,10 @@ def test_list_shows_nadolny_figures(tmp_path):
         assert f"nadolny2023-fig{n}" in res.stdout
 
 
-@pytest.mark.parametrize("name", ["nadolny2023-fig9", "nadolny-fig4", "fig4"])
-def test_unknown_figure_name(tmp_path, name):
-    """An unknown name: exactly one line on stderr naming the valid figures, exit code 2,
-    no traceback and no files written."""
+def test_unknown_figure_name_in_a_real_process(tmp_path):
+    """An unknown name from the shell: exactly one line on stderr naming the valid figures,
+    exit code 2, no traceback and no files written."""
+    name = "nadolny2023-fig9"
     res = run_cli("reproduce", name, "--quick", "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert res.returncode == 2
     lines = res.stderr.strip().splitlines()
@@ -39,22 +39,30 @@ def test_unknown_figure_name(tmp_path, name):
     assert not (tmp_path / "out").exists()
 
 
-def test_output_path_is_a_file(tmp_path):
+@pytest.mark.parametrize("name", ["nadolny2023-fig9", "nadolny-fig4", "fig4"])
+def test_unknown_figure_name(tmp_path, capsys, name):
+    """The same through ``main`` in this process (one subprocess above is enough to show
+    that nothing else reaches the terminal)."""
+    from qsynchro.cli import main
+
+    assert main(["reproduce", name, "--quick", "--out", str(tmp_path / "out")]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert name in lines[0] and "'nadolny2023-fig4'" in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_output_path_is_a_file(tmp_path, capsys):
     """--out pointing at an existing regular file: one line, exit code 2."""
+    from qsynchro.cli import main
+
     target = tmp_path / "not_a_dir"
     target.write_text("x")
-    res = run_cli(
-        "reproduce",
-        "nadolny2023-fig4",
-        "--quick",
-        "--no-progress",
-        "--out",
-        str(target),
-        cwd=tmp_path,
-    )
-    assert res.returncode == 2
-    assert len(res.stderr.strip().splitlines()) == 1, res.stderr
-    assert "Traceback" not in res.stderr
+    code = main(["reproduce", "nadolny2023-fig4", "--quick", "--no-progress", "--out", str(target)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
 
 
 def test_missing_figure_name(tmp_path):

@@ -134,6 +134,7 @@ def test_unwritable_output_and_missing_file(tmp_path, capsys):
     )
 
 
+@pytest.mark.slow  # waits for Dask's connection timeout (~5 s)
 def test_unreachable_scheduler_fails_fast(tmp_path, capsys):
     import socket
 
@@ -207,7 +208,9 @@ raise SystemExit(main(["sweep", {toml!r}, "--out", {out!r}, "--no-progress"]))
 """
 
 
-@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize(
+    "signame", ["SIGINT", pytest.param("SIGTERM", marks=pytest.mark.slow)]
+)  # SIGTERM is turned into the same KeyboardInterrupt by a handler; slow run covers it
 def test_ctrl_c_keeps_finished_chunks_and_rerun_resumes(tmp_path, signame):
     """SIGINT (Ctrl-C) or SIGTERM after >= 2 stored chunks: exit 130 with a one-line hint;
     the rerun finishes the sweep with the same values as an uninterrupted run."""

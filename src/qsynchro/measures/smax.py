@@ -33,6 +33,7 @@ rigorous upper bound:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -43,11 +44,14 @@ from qsynchro._checks import check_density_matrix, check_finite, check_int, chec
 
 __all__ = [
     "SMaxResult",
+    "exp_upper",
+    "log_rounding",
     "s_max",
     "s_max_from_quadratic",
     "s_max_structured",
     "structured_max",
     "structured_rounding",
+    "structured_state_margin",
 ]
 
 _EPS = np.finfo(np.float64).eps
@@ -63,7 +67,11 @@ class SMaxResult:
             0.0 when it underflows float64, see ``scaled``).
         scaled: :math:`(2\\pi)^{D-2}S_{\\max} = \\max z^\\dagger C z/8` (the paper's
             :math:`(2\\pi)^N S_{\\max}` for the maser, ``D = N + 2``).
-        upper_bound: rigorous upper bound on the true S_max (same units as ``value``).
+        upper_bound: rigorous upper bound on S_max (same units as ``value``), rounded up
+            through the log-space conversion (never 0 while the scaled bound is positive).
+            For a maser model (structured route) it holds for the *exact* steady state: the
+            forward error of the steady-state solve is included. For a given matrix it
+            holds for that matrix.
         scaled_upper_bound: the same bound in scaled units.
         gap: ``upper_bound - value`` (>= 0).
         scaled_gap: ``scaled_upper_bound - scaled``.
@@ -93,6 +101,42 @@ class SMaxResult:
     varphi: np.ndarray | None = None
 
 
+def exp_upper(log_x: Any, log_abs_error: Any) -> np.ndarray:
+    """A float that is >= exp(y) for every y within ``log_abs_error`` of ``log_x``.
+
+    Used to carry an upper bound through the log-space conversion to paper units (the
+    prefactor ``(2 pi)^-N`` underflows for large N): ``exp`` is evaluated at
+    ``log_x + log_abs_error`` and rounded up by two units in the last place (``exp`` is
+    accurate to < 1 ulp), which also covers the subnormal range; ``-inf`` gives exactly 0.
+    Broadcasting arrays in, float64 array out.
+    """
+    y = np.asarray(log_x, dtype=np.float64) + np.asarray(log_abs_error, dtype=np.float64)
+    with np.errstate(over="ignore", under="ignore"):
+        out = np.exp(y)
+    up = np.nextafter(np.nextafter(out, np.inf), np.inf)
+    return np.where(np.isneginf(y), 0.0, up)
+
+
+def log_rounding(log_terms: Any) -> np.ndarray:
+    """Bound on the absolute rounding error of a sum of a few logarithms in float64.
+
+    ``log_terms`` is the sum of the magnitudes of the summed logarithms (e.g.
+    ``|log q| + N log(2 pi)``): each log and each addition is accurate to an ulp of its
+    result, so ``8 eps`` times that magnitude plus ``8 eps`` is generous.
+    """
+    return 8.0 * _EPS * (np.asarray(log_terms, dtype=np.float64) + 1.0)
+
+
+def _objective_rounding(C: np.ndarray) -> float:
+    """Bound on |fl(z^H C z) - max-attainable value at the exact unit phasors of z|.
+
+    A length-D dot product twice (``C z`` then ``z^H (C z)``) and unit phasors that are
+    unit only to an ulp: ``(2 D + 8) eps sum |C|``.
+    """
+    D = C.shape[0]
+    return (2 * D + 8) * _EPS * float(np.sum(np.abs(C)))
+
+
 def _from_q(
     D: int,
     q_lo: float,
@@ -101,14 +145,32 @@ def _from_q(
     certificate: str,
     method: str,
     varphi: np.ndarray | None = None,
+    lower_rounding: float = 0.0,
 ) -> SMaxResult:
-    """Build the result from max z^H C z bounds (q_lo attained by z)."""
+    """Build the result from max z^H C z bounds (q_lo attained by z).
+
+    ``lower_rounding`` bounds the rounding of ``q_lo`` (the value at the phases ``z``). A
+    valid upper bound satisfies ``q_up >= q_lo - lower_rounding``; a smaller one proves
+    that the certificate is wrong, and raises instead of being hidden by the clamp
+    ``q_up = max(q_up, q_lo)`` (which keeps a valid bound valid).
+    """
     q_lo = max(float(q_lo), 0.0)
-    q_up = max(float(q_up), q_lo)
+    q_up = float(q_up)
+    if not q_up >= q_lo - lower_rounding:
+        raise RuntimeError(
+            f"internal error: the certified upper bound {q_up!r} is below the value "
+            f"{q_lo!r} attained by the phases (allowance {lower_rounding:.3g}); "
+            f"certificate: {certificate}"
+        )
+    q_up = max(q_up, q_lo)
     log_pref = -(D + 1) * math.log(2.0) - (D - 2) * math.log(math.pi)
     log_value = math.log(q_lo) + log_pref if q_lo > 0 else -math.inf
     value = math.exp(log_value) if q_lo > 0 else 0.0
-    upper = math.exp(math.log(q_up) + log_pref) if q_up > 0 else 0.0
+    if q_up > 0:
+        log_up = math.log(q_up) + log_pref
+        upper = float(exp_upper(log_up, log_rounding(abs(math.log(q_up)) + abs(log_pref))))
+    else:
+        upper = 0.0
     z = z * np.conj(z[-1]) / abs(z[-1]) if abs(z[-1]) > 0 else z
     phases = np.mod(np.angle(z), 2 * np.pi)
     phases[-1] = 0.0
@@ -274,6 +336,35 @@ def _dual_bound(C: np.ndarray, z: np.ndarray, tol: float = 0.0) -> tuple[float, 
     return best, best_d
 
 
+def _box_bounds(C: np.ndarray, centers: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Value at the centre and a rigorous upper bound of f over each phase box.
+
+    ``f(phi) = z^H C z`` with ``z = exp(i (phi_1..phi_{D-1}, 0))``; box ``b`` is
+    ``|phi_k - centers[b, k]| <= h[b, k]``. Taylor's theorem with the Lagrange remainder:
+    :math:`f(\phi) \le f(c) + \sum_k|\partial_k f(c)|h_k + \tfrac12 h^T H h` with
+    :math:`H_{kl} = 2|C_{kl}|` (k != l) and :math:`H_{kk} = 2\sum_m|C_{km}|`, which bound
+    :math:`|\partial_k\partial_l f|` everywhere; plus ``64 eps (1 + sum |C|)`` for rounding.
+
+    Args:
+        C: (D, D) Hermitian with zero diagonal.
+        centers, h: (B, D-1) box centres and half-widths.
+
+    Returns:
+        ``(f, bound)``, each of shape (B,).
+    """
+    A = np.abs(C)
+    Hb = 2.0 * A.copy()
+    np.fill_diagonal(Hb, 2.0 * A.sum(axis=1))
+    Hb = Hb[:-1, :-1]
+    Z = np.exp(1j * np.concatenate([centers, np.zeros((centers.shape[0], 1))], axis=1)).T
+    CZ = C @ Z
+    f = np.real(np.sum(np.conj(Z) * CZ, axis=0))
+    grad = 2.0 * np.imag(np.conj(Z) * CZ)[:-1].T
+    bound = f + np.sum(np.abs(grad) * h, axis=1) + 0.5 * np.einsum("bk,kl,bl->b", h, Hb, h)
+    bound += 64 * _EPS * (1.0 + np.sum(A))  # rounding in f
+    return f, bound
+
+
 def _branch_and_bound(
     C: np.ndarray, q_lo: float, z_lo: np.ndarray, tol: float, max_boxes: int
 ) -> tuple[float, float, np.ndarray, bool]:
@@ -282,19 +373,9 @@ def _branch_and_bound(
     Returns (lower, upper, z_best, finished).
     """
     D = C.shape[0]
-    A = np.abs(C)
-    Hb = 2.0 * A.copy()
-    np.fill_diagonal(Hb, 2.0 * A.sum(axis=1))
-    Hb = Hb[:-1, :-1]
 
     def evaluate(centers: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        Z = np.exp(1j * np.concatenate([centers, np.zeros((centers.shape[0], 1))], axis=1)).T
-        CZ = C @ Z
-        f = np.real(np.sum(np.conj(Z) * CZ, axis=0))
-        grad = 2.0 * np.imag(np.conj(Z) * CZ)[:-1].T
-        bound = f + np.sum(np.abs(grad) * h, axis=1) + 0.5 * np.einsum("bk,kl,bl->b", h, Hb, h)
-        bound += 64 * _EPS * (1.0 + np.sum(A))  # rounding in f
-        return f, bound
+        return _box_bounds(C, centers, h)
 
     n0 = 4
     g1 = (np.arange(n0) + 0.5) * (2 * np.pi / n0)
@@ -392,7 +473,7 @@ def s_max_from_quadratic(
                 "branch and bound over phase boxes with a second-order Taylor bound "
                 f"({'complete' if done else 'budget exhausted'}); SDP dual as fallback"
             )
-    return _from_q(D, q_lo, q_up, z, cert, method)
+    return _from_q(D, q_lo, q_up, z, cert, method, lower_rounding=_objective_rounding(C))
 
 
 # ----------------------------------------------------------------------------------------
@@ -511,17 +592,39 @@ def _polygon_phases(s: np.ndarray, r: float) -> np.ndarray:
     return out
 
 
-def structured_rounding(c: Any, b: Any, r: Any, a_max: Any, N: Any) -> np.ndarray:
-    """Rounding allowance added to the exact structured optimum to make it an upper bound.
+def structured_state_margin(a_max: Any, state_error: Any) -> np.ndarray:
+    r"""Bound on how much the exact optimum can exceed the computed one for a state error.
+
+    If the exact steady state's ``(block, p_dark)`` is within ``state_error`` (2-norm over
+    the 9 block entries and ``p_dark``) of the computed one, then
+    :math:`|\Delta c| \le \sqrt2\,\epsilon` (``c = rho_BB - p_dark``) and
+    :math:`|\Delta b| \le \epsilon` (``b = |rho_1B|``), so for every
+    :math:`r\in[a_{\min}, a_{\max}]`,
+    :math:`|\Delta f(r)| \le \sqrt2\,\epsilon\,|r^2-1| + 2\epsilon r
+    \le \epsilon\,(\sqrt2\max(1, a_{\max}^2-1) + 2a_{\max})`, and the maxima over the
+    same interval differ by at most that. Broadcasting; 0 where ``state_error`` is 0.
+    """
+    a_max, eps_x = (np.asarray(x, dtype=np.float64) for x in (a_max, state_error))
+    return eps_x * (math.sqrt(2.0) * np.maximum(1.0, a_max * a_max - 1.0) + 2.0 * a_max)
+
+
+def structured_rounding(
+    c: Any, b: Any, r: Any, a_max: Any, N: Any, state_error: Any = 0.0
+) -> np.ndarray:
+    """Allowance added to the exact structured optimum to make it an upper bound.
 
     ``16 eps`` times the magnitude of the terms of ``f(r) = c (r^2 - 1) + 2 b r`` at the
     optimum, plus the slope ``|f'(r)|`` times the summation error of ``a_max = sum |w_j|``
-    (``log2(N + 1) eps a_max``, pairwise summation) for an optimum at an end of the interval.
+    (``log2(N + 1) eps a_max``, pairwise summation) for an optimum at an end of the interval,
+    plus :func:`structured_state_margin` for the forward error ``state_error`` of the
+    steady-state solve (so that the bound holds for the exact steady state, not only for
+    the computed one).
     """
     c, b, r, a_max, N = (np.asarray(x, dtype=np.float64) for x in (c, b, r, a_max, N))
     terms = np.abs(c) * (1.0 + r * r) + 2.0 * np.abs(b) * r
     slope = np.abs(2.0 * c * r + 2.0 * b)
-    return 16 * _EPS * (terms + slope * np.log2(N + 1.0) * (1.0 + a_max))
+    rounding = 16 * _EPS * (terms + slope * np.log2(N + 1.0) * (1.0 + a_max))
+    return rounding + structured_state_margin(a_max, state_error)
 
 
 def structured_max(c: Any, b: Any, a_min: Any, a_max: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -551,7 +654,9 @@ def structured_max(c: Any, b: Any, a_min: Any, a_max: Any) -> tuple[np.ndarray, 
     return q, r
 
 
-def s_max_structured(block: Any, p_dark: Any, weights: Any) -> SMaxResult:
+def s_max_structured(
+    block: Any, p_dark: Any, weights: Any, *, state_error: float = 0.0
+) -> SMaxResult:
     r"""Exact S_max of the degenerate maser steady state from its structure.
 
     The steady state is :math:`\rho = \rho_{\rm block} + p_{\rm dark}P_{\rm dark}` with
@@ -573,10 +678,16 @@ def s_max_structured(block: Any, p_dark: Any, weights: Any) -> SMaxResult:
             vanish (they do in the maser steady state).
         p_dark: population of each dark state (real scalar >= 0).
         weights: ``<j|B>`` for ``j = 2..N+1`` (complex array of shape (N,), unit norm).
+        state_error: bound on the distance (2-norm over the 9 block entries and
+            ``p_dark``) between the given state and the exact steady state it approximates
+            (``MaserState.forward_error``); it widens the certificate by
+            :func:`structured_state_margin`, so that ``upper_bound`` holds for the exact
+            state. 0 certifies the given matrix itself.
 
     Returns:
         :class:`SMaxResult` with ``method == "structured"``, ``upper_bound == value`` up to
-        rounding, explicit optimal ``phases`` (shape (N+2,)) and ``varphi`` (shape (N,)).
+        rounding and the state error, explicit optimal ``phases`` (shape (N+2,)) and
+        ``varphi`` (shape (N,)).
     """
     blk = np.asarray(check_finite("block", block), dtype=np.complex128)
     if blk.shape != (3, 3):
@@ -584,6 +695,7 @@ def s_max_structured(block: Any, p_dark: Any, weights: Any) -> SMaxResult:
     if np.max(np.abs(blk - blk.conj().T)) > 1e-8:
         raise ValueError("Argument `block` must be Hermitian, but got a non-Hermitian matrix.")
     pd = float(check_nonnegative("p_dark", p_dark))
+    state_error = float(check_nonnegative("state_error", state_error))
     w = np.asarray(check_finite("weights", weights), dtype=np.complex128).reshape(-1)
     if w.size < 1:
         raise ValueError("Argument `weights` must have at least one entry, but got none.")
@@ -625,13 +737,14 @@ def s_max_structured(block: Any, p_dark: Any, weights: Any) -> SMaxResult:
     err = abs(q_check - q)
     if err > 1e-9 * max(scale, 1e-300):  # pragma: no cover - construction is exact
         raise RuntimeError(f"internal error: optimal phases reproduce {q_check} != {q}")
-    q_up = q + float(structured_rounding(c, b, r_opt, a_max, N))
+    q_up = q + float(structured_rounding(c, b, r_opt, a_max, N, state_error))
     zr = z * np.conj(z[-1])
     ph = np.mod(np.angle(zr), 2 * np.pi)
     varphi = np.mod(ph[2:] - ph[1], 2 * np.pi)
     cert = (
         "exact: reduced to max of c(r^2-1) + 2|rho_1B| r over r in "
-        f"[{a_min:.6g}, {a_max:.6g}] (polygon inequality); optimum at r = {r_opt:.6g}"
+        f"[{a_min:.6g}, {a_max:.6g}] (polygon inequality); optimum at r = {r_opt:.6g}; "
+        f"steady-state forward error {state_error:.3g} included in the upper bound"
     )
     return _from_q(D, q, q_up, z, cert, "structured", varphi=varphi)
 
@@ -652,9 +765,12 @@ def s_max(
             Hermitian, positive semidefinite, unit trace), or a
             :class:`~qsynchro.models.maser.Maser` model (its steady state is computed with
             the structured solver and the exact reduction is used; the D x D matrix is never
-            formed; with a near-degenerate ladder ``Delta != 0`` the dense steady state and
-            the general certified optimizer are used), or a structured maser steady state
-            (``block``, ``p_dark``, ``weights``).
+            formed, and the certificate includes the forward error of the steady-state solve,
+            so it holds for the exact steady state; at ``n_h == n_c`` or without drive the
+            steady state is diagonal and the result is exactly 0; with a near-degenerate
+            ladder ``Delta != 0`` the dense steady state and the general certified optimizer
+            are used, and the certificate is for that computed matrix), or a structured maser
+            steady state (``block``, ``p_dark``, ``weights``, optional ``forward_error``).
         starts: random starts of the local optimizer (dense route).
         seed: seed for those starts.
         rtol: target certificate gap relative to the l1 norm of the coherences.
@@ -685,13 +801,41 @@ def s_max(
     if model_cls is not None and isinstance(x, model_cls):
         from qsynchro.solvers.steady import steady_state_dense, structured_steady_state
 
+        if x.n_h == x.n_c or x.lam_eff == 0.0:  # diagonal steady state: S_max = 0
+            why = (
+                "n_h = n_c, the steady state is the thermal state (equal Boltzmann factors of "
+                "|1> and the manifold make any drive inactive)"
+                if x.n_h == x.n_c
+                else "no drive, the steady state is diagonal"
+            )
+            return _from_q(
+                x.D,
+                0.0,
+                0.0,
+                np.ones(x.D, complex),
+                f"exact: {why}; S(phi) = 0 for all phases",
+                "zero",
+            )
         if not x.degenerate:  # near-degenerate ladder (Delta != 0): no structure, dense route
-            x = steady_state_dense(x)
+            dense = s_max(
+                steady_state_dense(x),
+                starts=starts,
+                seed=seed,
+                rtol=rtol,
+                branch_and_bound_max_dim=branch_and_bound_max_dim,
+            )
+            return dataclasses.replace(
+                dense,
+                certificate=dense.certificate + " (for the computed dense steady state; "
+                "the forward error of its null-space solve is not included)",
+            )
         else:
             st = structured_steady_state(x)
-            return s_max_structured(st.block, st.p_dark, st.weights)
+            return s_max_structured(st.block, st.p_dark, st.weights, state_error=st.forward_error)
     if _is_maser_state(x):
-        return s_max_structured(x.block, x.p_dark, x.weights)
+        return s_max_structured(
+            x.block, x.p_dark, x.weights, state_error=getattr(x, "forward_error", 0.0)
+        )
     rho = check_density_matrix("x", x)
     if rho.ndim != 2:
         raise ValueError(

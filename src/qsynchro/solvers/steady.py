@@ -39,6 +39,7 @@ solved here for any N (batched over parameters in :func:`reduced_steady_state`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,7 @@ __all__ = [
     "DENSE_MAX_N",
     "MaserState",
     "check_unique",
+    "lam_eff_error",
     "reduced_steady_state",
     "steady_state",
     "steady_state_dense",
@@ -81,11 +83,15 @@ class MaserState:
         block: (3, 3) complex, :math:`\\tilde\\rho` on the basis ``(|0>, |1>, |B>)``.
         p_dark: population of EACH of the ``N - 1`` dark states (0 for N = 1).
         weights: (N,) complex, ``weights[j-2] = <j|B> = conj(lam_j) / lam_eff``.
+        forward_error: rigorous bound on the 2-norm distance between ``(block, p_dark)``
+            (9 entries and ``p_dark``) and those of the exact steady state of the model
+            (see :func:`reduced_steady_state`); 0 when not known (a state built by hand).
     """
 
     block: np.ndarray
     p_dark: float
     weights: np.ndarray
+    forward_error: float = 0.0
 
     @property
     def N(self) -> int:
@@ -154,21 +160,26 @@ def check_unique(model: Maser) -> None:
         )
 
 
-def _reduced_matrix(N, lam_eff, E1, E2, G_h1, G_h2, G_c1, G_c2):
-    """The 10x10 reduced generator (before the trace row), shape (..., 10, 10)."""
+def _reduced_matrix(N, lam_eff, E1, E2, G_h1, G_h2, G_c1, G_c2, dtype=np.float64):
+    """The 10x10 reduced generator (before the trace row), shape (..., 10, 10).
+
+    ``dtype`` is the real precision (float64, or longdouble for the residual of
+    :func:`_forward_error`); the matrix is complex of the matching precision.
+    """
     N, lam_eff, E1, E2, G_h1, G_h2, G_c1, G_c2 = np.broadcast_arrays(
-        *(np.asarray(x, dtype=float) for x in (N, lam_eff, E1, E2, G_h1, G_h2, G_c1, G_c2))
+        *(np.asarray(x, dtype=dtype) for x in (N, lam_eff, E1, E2, G_h1, G_h2, G_c1, G_c2))
     )
+    cdtype = np.result_type(dtype, np.complex64)
     shape = N.shape
-    H = np.zeros((*shape, 3, 3), dtype=np.complex128)
+    H = np.zeros((*shape, 3, 3), dtype=cdtype)
     H[..., 1, 1] = E1
     H[..., 2, 2] = E2
     H[..., 1, 2] = lam_eff
     H[..., 2, 1] = lam_eff
-    eye = np.eye(3)
+    eye = np.eye(3, dtype=dtype)
     # vec row-major: [(i,j),(k,l)] = H_ik d_jl - d_ik H_lj
     Hs = np.einsum("...ik,jl->...ijkl", H, eye) - np.einsum("ik,...lj->...ijkl", eye, H)
-    M = np.zeros((*shape, 10, 10), dtype=np.complex128)
+    M = np.zeros((*shape, 10, 10), dtype=cdtype)
     M[..., :9, :9] = -1j * Hs.reshape(*shape, 9, 9)
     K = np.stack([N * G_h2 + G_c2, G_c1, G_h1], axis=-1)
     anti = (K[..., :, None] + K[..., None, :]).reshape(*shape, 9)
@@ -190,6 +201,104 @@ def _reduced_matrix(N, lam_eff, E1, E2, G_h1, G_h2, G_c1, G_c2):
     return M
 
 
+def _matrix_from_parameters(N, lam_eff, n_h, n_c, gamma_h, gamma_c, detuning, w1, w2, dtype):
+    """The reduced system of :func:`reduced_steady_state`, rates formed in ``dtype``."""
+    f = lambda x: np.asarray(x, dtype=dtype)  # noqa: E731
+    n_h, n_c, gamma_h, gamma_c, w1, w2 = (f(x) for x in (n_h, n_c, gamma_h, gamma_c, w1, w2))
+    Omega = w2 - w1 + f(detuning)
+    return _reduced_matrix(
+        N,
+        f(lam_eff),
+        w1 + Omega / 2,
+        w2 - Omega / 2,
+        gamma_h * (1 + n_h),
+        gamma_h * n_h,
+        gamma_c * (1 + n_c),
+        gamma_c * n_c,
+        dtype=dtype,
+    )
+
+
+_EPS = float(np.finfo(np.float64).eps)
+
+
+def _forward_error(
+    M: np.ndarray, s_min: np.ndarray, x: np.ndarray, M_ld: np.ndarray, lam_error: np.ndarray
+) -> np.ndarray:
+    r"""Rigorous bound on :math:`\|x_* - \hat x\|_2` for the reduced system (batched).
+
+    ``x_*`` solves :math:`M_* x_* = e_0` exactly, :math:`M_*` being the reduced generator
+    of the given parameters in exact arithmetic with the exact :math:`\lambda_{\rm eff}`
+    (within ``lam_error`` of the float64 one). With a correction :math:`\hat d`
+    (float64 solve of the residual, computed in extended precision),
+
+    .. math::
+        x_* - \hat x - \hat d = M_*^{-1}\big(e_0 - M_*(\hat x + \hat d)\big)
+        \ \Rightarrow\
+        \|x_* - \hat x\| \le \|\hat d\| + \frac{\|\rho\| + \tau}{\sigma_{\rm lo}},
+
+    where :math:`\rho = e_0 - M_{\rm ld}\hat x - M_{\rm ld}\hat d` is evaluated in
+    ``longdouble`` from a matrix ``M_ld`` formed in ``longdouble``, :math:`\tau` bounds the
+    rounding of that evaluation and of forming ``M_ld`` (``25 eps_ld`` times
+    :math:`\||M_{\rm ld}|(|\hat x|+|\hat d|)| + |e_0|\|`) and the error of
+    :math:`\lambda_{\rm eff}` (:math:`\partial M/\partial\lambda` has norm <= 2), and
+    :math:`\sigma_{\rm lo} = \hat\sigma_{\min}(M) - 50\,\epsilon\|M\|_F
+    - 2\,\delta\lambda` bounds :math:`\sigma_{\min}(M_*)` from below (Weyl: the float64
+    matrix is within :math:`8\epsilon|M|` of the exact one entrywise and the SVD is
+    backward stable). With an 80-bit ``longdouble`` the bound is about
+    :math:`\|\hat d\| + 10^{-19}\kappa(M)`; where ``longdouble`` is plain double it
+    degrades to about :math:`\epsilon\,\kappa(M)`, still rigorous. ``inf`` where
+    :math:`\sigma_{\rm lo} \le 0`.
+    """
+    eps_ld = float(np.finfo(np.longdouble).eps)
+    ld = np.longdouble
+    cld = np.result_type(ld, np.complex64)
+    e0 = np.zeros(x.shape, dtype=cld)
+    e0[..., 0] = 1.0
+    xl = x.astype(cld)
+    r = e0 - np.einsum("...ij,...j->...i", M_ld, xl)
+    d = np.linalg.solve(M, r.astype(np.complex128)[..., None])[..., 0]
+    rho = r - np.einsum("...ij,...j->...i", M_ld, d.astype(cld))
+    absM = np.abs(M_ld)
+    mag = np.einsum("...ij,...j->...i", absM, (np.abs(xl) + np.abs(d).astype(ld))) + 1.0
+    nrm = lambda v: np.sqrt(np.sum(np.abs(v).astype(ld) ** 2, axis=-1))  # noqa: E731
+    tau = 25.0 * eps_ld * nrm(mag)
+    lam_term = 2.0 * lam_error * (nrm(xl) + nrm(d.astype(cld)))
+    s_lo = s_min - 50.0 * _EPS * np.sqrt(np.sum(np.abs(M) ** 2, axis=(-1, -2))) - 2.0 * lam_error
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bound = nrm(d).astype(np.float64) + (
+            (nrm(rho) + tau).astype(np.float64) + lam_term.astype(np.float64)
+        ) / np.where(s_lo > 0, s_lo, 1.0)
+    # hermitizing the block moves it no further from the (Hermitian) exact block; its own
+    # rounding is below 2 eps |x|
+    bound = bound + 2.0 * _EPS * nrm(xl).astype(np.float64)
+    return np.where(s_lo > 0, bound, np.inf)
+
+
+def lam_eff_error(lam: Any, lam_eff: float) -> float:
+    """Bound on ``|lam_eff - sqrt(sum_j |lam_j|^2)|`` for a float64 ``lam_eff``.
+
+    The exact value is evaluated in ``longdouble`` (squares of the real and imaginary
+    parts, summed), whose own error is below ``(log2 N + 4) eps_ld`` relative; the bound
+    is the measured difference plus that. Where ``longdouble`` is plain double this is
+    still a valid (larger) bound.
+    """
+    lam = np.asarray(lam).reshape(-1)
+    ld = np.longdouble
+    sq = np.real(lam).astype(ld) ** 2 + np.imag(lam).astype(ld) ** 2
+    exact = np.sqrt(np.sum(sq))
+    eps_ld = float(np.finfo(ld).eps)
+    slack = (math.log2(max(lam.size, 1)) + 4.0) * max(eps_ld, _EPS / 2**11) * float(exact)
+    return float(abs(ld(lam_eff) - exact)) + 2.0 * slack
+
+
+def _default_lam_error(N: Any, lam_eff: Any) -> np.ndarray:
+    """Generic bound on the float64 rounding of ``lam_eff`` (pairwise summation of N
+    squares, a square root): ``(log2 N + 10) eps lam_eff``."""
+    N = np.asarray(N, dtype=np.float64)
+    return (np.log2(np.maximum(N, 1.0)) + 10.0) * _EPS * np.abs(np.asarray(lam_eff, float))
+
+
 def reduced_steady_state(
     N: Any,
     lam_eff: Any,
@@ -201,7 +310,9 @@ def reduced_steady_state(
     *,
     omega_1: Any = 1.0,
     omega_2: Any = 3.0,
-) -> tuple[np.ndarray, np.ndarray]:
+    return_error: bool = False,
+    lam_error: Any = None,
+) -> tuple[np.ndarray, ...]:
     r"""Batched structured steady state: the 3x3 block and ``p_dark``.
 
     All arguments broadcast (batch = leading dims). ``detuning`` is
@@ -209,34 +320,62 @@ def reduced_steady_state(
     (singular reduced system) come back as NaN. No validation: this is the
     fast path for sweeps; :func:`structured_steady_state` validates.
 
+    At ``n_h == n_c`` the steady state is the thermal state (exactly diagonal, for any
+    drive: |1> and the manifold have equal Boltzmann factors ``n/(1+n)``, so the state is
+    proportional to the identity on them and commutes with the drive):
+    ``rho_00 = (1+n)/(1+(N+2)n)``, every other population ``n/(1+(N+2)n)``; it is returned
+    in this closed form, with coherences exactly 0.
+
+    Args:
+        return_error: also return a rigorous bound on the distance between the computed
+            and the exact ``(block, p_dark)`` (2-norm over the 9 block entries and
+            ``p_dark``; see :func:`_forward_error`). The parameters are taken as exact,
+            and ``lam_eff`` as a float64 approximation of ``sqrt(sum |lam_j|^2)``.
+        lam_error: bound on the error of ``lam_eff`` (broadcasting; see
+            :func:`lam_eff_error`); default the generic ``(log2 N + 10) eps lam_eff``.
+
     Returns:
-        ``(block, p_dark)`` with shapes (..., 3, 3) complex and (...) float.
+        ``(block, p_dark)`` with shapes (..., 3, 3) complex and (...) float, and with
+        ``return_error`` the bound, shape (...) float.
     """
-    n_h, n_c, gamma_h, gamma_c = (np.asarray(x, dtype=float) for x in (n_h, n_c, gamma_h, gamma_c))
-    omega_1 = np.asarray(omega_1, dtype=float)
-    omega_2 = np.asarray(omega_2, dtype=float)
-    Omega = omega_2 - omega_1 + np.asarray(detuning, dtype=float)
-    M = _reduced_matrix(
-        N,
-        lam_eff,
-        omega_1 + Omega / 2,
-        omega_2 - Omega / 2,
-        gamma_h * (1 + n_h),
-        gamma_h * n_h,
-        gamma_c * (1 + n_c),
-        gamma_c * n_c,
-    )
+    args = (N, lam_eff, n_h, n_c, gamma_h, gamma_c, detuning, omega_1, omega_2)
+    M = _matrix_from_parameters(*args, dtype=np.float64)
     rhs = np.zeros(M.shape[:-1], dtype=np.complex128)
     rhs[..., 0] = 1.0
     s = np.linalg.svd(M, compute_uv=False)
     singular = s[..., -1] <= 1e-13 * s[..., 0]
     M = np.where(singular[..., None, None], np.eye(10), M)
     x = np.linalg.solve(M, rhs[..., None])[..., 0]
+    if return_error:
+        M_ld = _matrix_from_parameters(*args, dtype=np.longdouble)
+        if lam_error is None:
+            lam_error = _default_lam_error(N, lam_eff)
+        lam_error = np.broadcast_to(np.asarray(lam_error, dtype=np.float64), x.shape[:-1])
+        err = _forward_error(M, s[..., -1], x, M_ld, lam_error)
     block = x[..., :9].reshape(*x.shape[:-1], 3, 3)
     block = 0.5 * (block + np.conj(np.swapaxes(block, -1, -2)))
     p_dark = x[..., 9].real.copy()
+    # thermal point: closed form, exactly diagonal
+    n_h_b, n_c_b, N_b = np.broadcast_arrays(
+        np.asarray(n_h, float), np.asarray(n_c, float), np.asarray(N, float)
+    )
+    thermal = (n_h_b == n_c_b) & ~singular
+    if np.any(thermal):
+        n, Nt = n_h_b[thermal], N_b[thermal]
+        p = n / (1.0 + (Nt + 2.0) * n)
+        bt = np.zeros((n.size, 3, 3), dtype=np.complex128)
+        bt[:, 0, 0] = (1.0 + n) / (1.0 + (Nt + 2.0) * n)
+        bt[:, 1, 1] = p
+        bt[:, 2, 2] = p
+        block[thermal] = bt
+        p_dark[thermal] = np.where(Nt > 1, p, 0.0)
+        if return_error:  # populations: a few roundings each; coherences exact
+            err[thermal] = 8.0 * _EPS
     block[singular] = np.nan
     p_dark[singular] = np.nan
+    if return_error:
+        err = np.where(singular, np.nan, err)
+        return block, p_dark, err
     return block, p_dark
 
 
@@ -262,7 +401,7 @@ def structured_steady_state(model: Maser) -> MaserState:
             f"`Delta` = {model.Delta!r}; use steady_state_dense."
         )
     check_unique(model)
-    block, p_dark = reduced_steady_state(
+    block, p_dark, err = reduced_steady_state(
         model.N,
         model.lam_eff,
         model.n_h,
@@ -272,6 +411,8 @@ def structured_steady_state(model: Maser) -> MaserState:
         model.detuning,
         omega_1=model.omega_1,
         omega_2=model.omega_2,
+        return_error=True,
+        lam_error=lam_eff_error(model.lam_vector, model.lam_eff),
     )
     if not np.all(np.isfinite(block)):
         raise ValueError(
@@ -279,7 +420,12 @@ def structured_steady_state(model: Maser) -> MaserState:
             "system is singular to 1e-13, e.g. a relaxation rate many orders of magnitude "
             "below the others)."
         )
-    return MaserState(block=block, p_dark=float(p_dark), weights=model.bright_weights)
+    return MaserState(
+        block=block,
+        p_dark=float(p_dark),
+        weights=model.bright_weights,
+        forward_error=float(err),
+    )
 
 
 def steady_state_dense(model: Maser) -> np.ndarray:

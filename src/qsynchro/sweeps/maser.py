@@ -36,7 +36,9 @@ name            default  meaning
 Measures (S_max units follow Eq. 4; ``*_scaled`` are :math:`(2\pi)^N\times`, the paper's
 :math:`\mathbb{S}_{\max}` units): ``S_max``, ``S_max_scaled``, ``log_S_max`` (natural log,
 finite when ``S_max`` underflows), ``upper_bound``, ``upper_bound_scaled``, ``gap``,
-``gap_scaled`` (certified: the reduction is exact, the gap is rounding), ``entrainment``
+``gap_scaled`` (certified: the reduction is exact; the upper bound covers rounding and the
+forward error of the steady-state solve, so it holds for the exact steady state; at
+``n_h == n_c`` the state is diagonal and S_max = 0 exactly), ``entrainment``
 and ``entrainment_scaled`` (:math:`\frac14\sum_{j\ge2}|\tilde\rho_{1j}|` scaled),
 ``l1_coherence`` (:math:`C_{l_1}`), ``l1_bound_scaled`` (:math:`C_{l_1}/4`),
 ``abs_rho_12`` (:math:`|\tilde\rho_{12}|`), ``abs_rho_23`` (:math:`|\tilde\rho_{23}|`, 0 for
@@ -62,8 +64,14 @@ import numpy as np
 
 from qsynchro._checks import check_int
 from qsynchro.measures.husimi import phase_distribution
-from qsynchro.measures.smax import s_max_structured, structured_max, structured_rounding
-from qsynchro.solvers.steady import MaserState, reduced_steady_state
+from qsynchro.measures.smax import (
+    exp_upper,
+    log_rounding,
+    s_max_structured,
+    structured_max,
+    structured_rounding,
+)
+from qsynchro.solvers.steady import MaserState, lam_eff_error, reduced_steady_state
 from qsynchro.sweeps.kernel import STATUS_FAILED, STATUS_OK, ChunkResult, register_kernel
 
 __all__ = ["MaserKernel", "MaserSettings", "drive_amplitudes", "point_parameters"]
@@ -241,6 +249,7 @@ class MaserKernel:
         wmax = np.empty(B)
         w23 = np.zeros(B)  # |w_2 w_3|
         w2 = np.empty(B)
+        lam_err = np.empty(B)
         weights: list[np.ndarray] = []
         for i in range(B):
             lam = drive_amplitudes(
@@ -249,13 +258,14 @@ class MaserKernel:
             le = float(np.sqrt(np.sum(lam * lam)))
             w = lam / le if le > 0 else np.full(lam.size, 1.0 / math.sqrt(lam.size))
             lam_eff[i] = le
+            lam_err[i] = lam_eff_error(lam, le)
             T[i] = float(np.sum(np.abs(w)))
             wmax[i] = float(np.max(np.abs(w)))
             w2[i] = abs(w[0])
             if w.size > 1:
                 w23[i] = abs(w[0] * w[1])
             weights.append(w)
-        block, p_dark = reduced_steady_state(
+        block, p_dark, state_err = reduced_steady_state(
             Ns,
             lam_eff,
             n_h,
@@ -265,6 +275,8 @@ class MaserKernel:
             p["detuning"],
             omega_1=p["omega_1"],
             omega_2=p["omega_2"],
+            return_error=True,
+            lam_error=lam_err,
         )
         ok = np.isfinite(p_dark) & np.all(np.isfinite(block), axis=(-1, -2))
         c = np.real(block[:, 2, 2]) - p_dark
@@ -275,13 +287,22 @@ class MaserKernel:
         q = np.where(Ns == 1, 2.0 * b, q)
         r = np.where(Ns == 1, 1.0, r)
         q = np.maximum(q, 0.0)
-        q_up = q + structured_rounding(c, b, r, a_max, Ns)
+        # certified for the exact steady state: rounding plus the solve's forward error
+        q_up = q + structured_rounding(c, b, r, a_max, Ns, np.nan_to_num(state_err))
+        # diagonal steady state (thermal: any drive; or no drive): S_max = 0 exactly
+        diagonal = (n_h == p["n_c"]) | (lam_eff == 0.0)
+        q = np.where(diagonal, 0.0, q)
+        q_up = np.where(diagonal, 0.0, q_up)
         log_pref = -Ns * math.log(2.0 * math.pi)  # (2 pi)^-N
         with np.errstate(divide="ignore"):
             log_s = np.log(q / 8.0) + log_pref
             log_up = np.log(q_up / 8.0) + log_pref
         S = np.exp(log_s)
-        Sup = np.exp(log_up)
+        # upper bound kept through the log-space conversion (rounded up, never underflows
+        # to 0 while q_up > 0)
+        Sup = exp_upper(
+            log_up, log_rounding(np.abs(np.log(np.maximum(q_up, 1e-300) / 8.0)) - log_pref)
+        )
         ent_scaled = 0.25 * b * T
         l1 = b * T + np.abs(c) * np.maximum(T * T - 1.0, 0.0) / 2.0
         regime = np.sign(n_h - p["n_c"])
