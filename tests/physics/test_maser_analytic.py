@@ -11,16 +11,18 @@ import numpy as np
 import pytest
 import scipy.optimize
 
+from qsynchro.measures.smax_closed_form import (
+    optimal_phases_N2,
+    scaled_smax_refrigerator,
+    scaled_smax_refrigerator_limit,
+    smax_N2,
+)
 from qsynchro.models.maser import Maser
 from qsynchro.solvers.maser_analytic import (
     F,
     F_coefficients,
     coherences_homogeneous,
-    optimal_phases_N2,
     phase_preferences,
-    scaled_smax_refrigerator,
-    scaled_smax_refrigerator_limit,
-    smax_N2,
     steady_state_closed_form,
 )
 from qsynchro.solvers.steady import steady_state_dense, structured_steady_state

@@ -24,12 +24,12 @@ import pytest
 from qsynchro.measures.coherence import entrainment, l1_bound, l1_coherence
 from qsynchro.measures.husimi import phase_distribution
 from qsynchro.measures.smax import s_max, s_max_structured
-from qsynchro.models.maser import Maser
-from qsynchro.solvers.maser_analytic import (
+from qsynchro.measures.smax_closed_form import (
     optimal_phases_N2,
     scaled_smax_refrigerator_limit,
     smax_N2,
 )
+from qsynchro.models.maser import Maser
 from qsynchro.solvers.steady import steady_state_dense, structured_steady_state
 
 PAPER = {"n_c": 0.5, "gamma_h": 0.05, "gamma_c": 0.2}
@@ -213,7 +213,7 @@ def test_diagonal_maser_states_have_zero_smax() -> None:
 
 def test_polygon_construction_reaches_every_admissible_overlap() -> None:
     """|sum_j s_j u_j| takes every value in [max(0, 2 max s - sum s), sum s] (polygon)."""
-    from qsynchro.measures.smax import _polygon_phases
+    from qsynchro.measures.smax_structured import _polygon_phases
 
     rng = np.random.default_rng(11)
     for N in (2, 3, 7, 50, 3000):

@@ -200,3 +200,33 @@ def test_to_qutip_cross_checks_in_one_line():
     )
     with pytest.raises(TypeError, match="A mean-field Network is nonlinear"):
         qs.to_qutip(qs.Network.two_groups(0.1, 0.0, 1.0, 0.5, 0.5))
+
+
+def test_one_way_coupling_entrains_the_driven_group_in_a_growing_range():
+    """C[A, B] = 0, C[B, A] = c: A runs at its own frequency whatever c is, and B locks to it
+    (frequency difference 0, classification full) for detunings up to a locking range that
+    grows with c: the set of locked delta at c = 0.6 strictly contains the one at c = 0.2,
+    and neither is empty nor the whole grid."""
+    from qsynchro.measures.attractor import attractor
+
+    delta = np.linspace(0.0, 1.2, 13)
+    locked = {}
+    for c in (0.2, 0.6):
+        C = np.array([[1.0, 0.0], [c, 1.0]])
+        det = np.stack([delta / 2, -delta / 2], -1)
+        m = Network(spin1(), det, C, K=0.0, gamma_plus=0.5)
+        att = attractor(m, t_transient=200.0, n_samples=512, t_max=3000.0)
+        assert np.all(att.status == 0)
+        # A is a single group with detuning +delta/2: its frequency does not depend on c
+        alone = attractor(
+            Network(spin1(), delta[:, None] / 2, np.ones((13, 1, 1)), K=0.0, gamma_plus=0.5),
+            t_transient=200.0,
+            n_samples=512,
+            t_max=3000.0,
+        )
+        np.testing.assert_allclose(att.frequency[:, 0], alone.frequency[:, 0], atol=2e-3)
+        locked[c] = (att.classification == 2) & (
+            np.abs(att.frequency[:, 0] - att.frequency[:, 1]) < 1e-6
+        )
+    assert locked[0.2][0] and not np.all(locked[0.6])
+    assert np.all(locked[0.6][locked[0.2]]) and locked[0.6].sum() > locked[0.2].sum()

@@ -141,7 +141,7 @@ def test_inputs_numpy_jax_qutip_agree() -> None:
 
 def test_sdp_interior_point_is_primal_dual_consistent() -> None:
     """The HRVW interior point reaches the SDP value: tr(C X) = sum(y), X feasible."""
-    from qsynchro.measures.smax import _sdp_ipm
+    from qsynchro.measures.smax_quadratic import _sdp_ipm
 
     rng = np.random.default_rng(8)
     for D, rank in ((6, 3), (12, 3), (20, 2)):

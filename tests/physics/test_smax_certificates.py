@@ -25,6 +25,7 @@ import pytest
 
 from oracles import maser_smax_scaled_mp, maser_steady_state_mp, random_density_matrix
 from qsynchro.measures import smax as S
+from qsynchro.measures import smax_quadratic as Q
 from qsynchro.models.maser import Maser
 from qsynchro.solvers.steady import structured_steady_state
 from qsynchro.sweeps.kernel import get_kernel
@@ -59,7 +60,7 @@ def test_raw_dual_bound_is_above_the_exact_maximum(D: int) -> None:
     rng = np.random.default_rng(D)
     for trial in range(30):
         C, z, q_exact = _exact_rank_one(D, rng)
-        raw, d = S._dual_bound(C, z)
+        raw, d = Q._dual_bound(C, z)
         assert raw >= q_exact
         # the bound is tight to the margin: it is a certificate, not a loose estimate
         assert raw - q_exact <= 4 * D * 8 * D * EPS * np.linalg.norm(C - np.diag(d))
@@ -100,8 +101,8 @@ def test_raw_dual_bound_above_brute_force_on_random_states(D: int) -> None:
     for rank in (1, 2, None):
         rho = random_density_matrix(D, rng, rank)
         C = rho - np.diag(np.diag(rho))
-        _, z = S._local_max(C, 8, 0)
-        raw, _ = S._dual_bound(C, z)
+        _, z = Q._local_max(C, 8, 0)
+        raw, _ = Q._dual_bound(C, z)
         q_bf = _brute_force_q(C, 48 if D == 3 else 20)
         assert raw >= q_bf - 2 * EPS * np.abs(C).sum()
 
@@ -123,7 +124,7 @@ def test_box_bound_two_levels_tight_second_order() -> None:
     C = np.array([[0.0, 0.3 - 0.4j], [0.3 + 0.4j, 0.0]])
     cmin = np.angle(C[0, 1]) + np.pi
     for h in (0.05, 0.2, 0.6):
-        f, bound = S._box_bounds(C, np.array([[cmin]]), np.array([[h]]))
+        f, bound = Q._box_bounds(C, np.array([[cmin]]), np.array([[h]]))
         sampled = _sampled_box_max(C, np.array([cmin]), np.array([h]), 201)
         assert sampled == pytest.approx(-1.0 * math.cos(h), abs=1e-12)
         assert bound[0] >= sampled
@@ -146,7 +147,7 @@ def test_box_bound_above_dense_sampling_random_boxes(D: int) -> None:
         np.fill_diagonal(C, 0.0)
         c = rng.uniform(0, 2 * np.pi, size=D - 1)
         h = rng.uniform(0.01, 0.5, size=D - 1)
-        f, bound = S._box_bounds(C, c[None], h[None])
+        f, bound = Q._box_bounds(C, c[None], h[None])
         sampled = _sampled_box_max(C, c, h, n)
         assert bound[0] >= sampled
         if sampled > f[0]:
@@ -325,20 +326,20 @@ def test_box_bound_covers_the_centre_and_is_first_order_tight():
         C = A + A.conj().T
         np.fill_diagonal(C, 0.0)
         centers = rng.uniform(0, 2 * np.pi, size=(50, D - 1))
-        f, bound = S._box_bounds(C, centers, np.zeros_like(centers))
+        f, bound = Q._box_bounds(C, centers, np.zeros_like(centers))
         assert np.all(bound > f)
         h = np.full(D - 1, 1e-4)
         for c in centers[:10]:
-            f1, b1 = S._box_bounds(C, c[None], h[None])
+            f1, b1 = Q._box_bounds(C, c[None], h[None])
             # the box maximum of a nearly linear function is at the corner along the gradient
             g = np.array(
                 [
-                    (S._box_bounds(C, (c + 1e-7 * e)[None], 0 * h[None])[0][0] - f1[0])
+                    (Q._box_bounds(C, (c + 1e-7 * e)[None], 0 * h[None])[0][0] - f1[0])
                     for e in np.eye(D - 1)
                 ]
             )
             corner = c + h * np.sign(g)
-            fc = S._box_bounds(C, corner[None], 0 * h[None])[0][0]
+            fc = Q._box_bounds(C, corner[None], 0 * h[None])[0][0]
             assert b1[0] >= fc
             assert (fc - f1[0]) / (b1[0] - f1[0]) > 0.97
 

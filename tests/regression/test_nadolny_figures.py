@@ -105,6 +105,12 @@ def test_files_and_dimensions(quick):
     assert c["critical_coupling"].dims == ("gamma_ratio", "K")
     d = read_dataset(quick / "nadolny2023-fig2d.nc")
     assert "epsilon" in d.attrs["drive"] and "azimuth of <S^+>" in d.attrs["phase_convention"]
+    # the attribute must describe the data: 0.0 (not NaN) where a group is unsynchronized
+    f3 = read_dataset(quick / "nadolny2023-fig3c.nc")
+    assert "0.0 where the group is unsynchronized" in f3.attrs["frequency_convention"]
+    unsync = f3["classification"].values == 0
+    assert np.all(f3["omega_A"].values[unsync] == 0.0)
+    assert not np.any(np.isnan(f3["omega_A"].values[f3["status"].values != 2]))
     b = read_dataset(quick / "nadolny2023-fig2b.nc")
     assert "averaging_window" in b.attrs and "order_parameter_definition" in b.attrs
 

@@ -38,10 +38,10 @@ import numpy as np
 import xarray as xr
 
 from qsynchro.experiments.runner import run_sweep
+from qsynchro.measures.smax_closed_form import optimal_phases_N2, smax_N2
 from qsynchro.models.maser import Maser
 from qsynchro.outputs.plots_murtadho import plot_arnold, plot_fig2, plot_fig3
 from qsynchro.outputs.store import write_dataset
-from qsynchro.solvers.maser_analytic import optimal_phases_N2, smax_N2
 from qsynchro.sweeps.grid import Axis, Sweep
 from qsynchro.sweeps.maser import DEFAULTS
 

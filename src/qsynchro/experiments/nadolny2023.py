@@ -395,7 +395,8 @@ def fig3(out: Path, *, quick: bool = False, progress: bool = True) -> list[Path]
         "order_parameter_definition": ORDER_PARAMETER_DEFINITION,
         "frequency_convention": "angular frequencies in the frame rotating at omega_z, "
         "<S^+>(t) ~ exp(+i omega t); omega_sigma = argmax of the Hann-windowed spectrum "
-        "with sub-bin refinement, NaN where the group is unsynchronized",
+        "with sub-bin refinement; 0.0 where the group is unsynchronized (mask with "
+        "classification or the order parameters); NaN only where a point failed",
         "V": 1.0,
     }
     abc = _run("fig3abc", sw["fig3abc"], out, progress)
