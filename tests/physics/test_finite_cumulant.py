@@ -193,7 +193,10 @@ def _rho4():
     "ens",
     [
         _vdp_ens(2, detuning=(0.3,), drive_detuning=0.1),
-        _vdp_ens(1, G=2, V_AB=0.6 - 0.3j, detuning=(0.2, -0.3)),
+        pytest.param(
+            _vdp_ens(1, G=2, V_AB=0.6 - 0.3j, detuning=(0.2, -0.3)),
+            marks=pytest.mark.slow,  # ~10 s; the two-group complex case also runs against QuTiP
+        ),
         _vdp_ens(2, drive=0.3, drive_detuning=0.2),
     ],
     ids=["vdp-N2", "vdp-N1G2-complex", "vdp-driven-N2"],
