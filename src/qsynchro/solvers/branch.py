@@ -186,7 +186,8 @@ def continuation(
             (``K``, ``V``, ``gamma_plus``, ``gamma_minus``, ``detuning``); the value of
             ``parameter`` in it is replaced by ``start``.
         parameter: name of the parameter to vary.
-        start, stop: range of the continuation.
+        start: first value of ``parameter``.
+        stop: last value of ``parameter``.
         **settings: :class:`~qsynchro.solvers.continuation.ContinuationSettings` fields
             (``ds``, ``ds_max``, ``max_steps``, ``tol``, ...) and the start-state settings
             ``initial`` ("attractor", "unsynchronized" or density matrices (G, 3, 3)),
