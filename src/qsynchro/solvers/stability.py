@@ -108,8 +108,10 @@ from qsynchro.equations.meanfield import (
     to_real,
 )
 from qsynchro.models.network import Network
-from qsynchro.models.oscillator import Oscillator
+from qsynchro.models.oscillator import Oscillator, spin1
 from qsynchro.solvers.local import local_steady_state
+
+_SPIN1 = spin1()
 
 __all__ = [
     "Stability",
@@ -271,6 +273,7 @@ def critical_coupling(
     *,
     V_max: float = 1e4,
     xtol: float = 1e-12,
+    disorder: Any = None,
     **parameters: Any,
 ) -> Any:
     r"""Critical intragroup coupling :math:`V_c` of a single group (closed form, see module doc).
@@ -289,11 +292,16 @@ def critical_coupling(
         gamma_plus: gain rate :math:`\gamma_+ \ge 0` (float or array).
         gamma_minus: loss rate :math:`\gamma_- \ge 0` (float or array).
         K: level asymmetry (float or array).
+        disorder: a detuning distribution (:mod:`qsynchro.models.disorder`): the onset of a
+            disordered group in the continuum limit (:mod:`qsynchro.solvers.disorder`;
+            spin-1 with a Lorentzian: closed form with :math:`\gamma_\pm\to\gamma_\pm+2w`).
 
     Returns:
         float (``math.inf`` where the state is stable for every V) for scalar input, else a
         float64 array of the broadcast shape.
     """
+    if disorder is not None:
+        return _disordered(gamma_plus, gamma_minus, K, disorder, parameters)
     if isinstance(gamma_plus, (Oscillator, Network)):
         if gamma_minus is not None or K is not None:
             raise TypeError(
@@ -330,6 +338,37 @@ def critical_coupling(
         v = float(out)
         return math.inf if math.isinf(v) else v
     return out
+
+
+def _disordered(gp: Any, gm: Any, K: Any, disorder: Any, parameters: dict[str, Any]) -> Any:
+    from qsynchro.models.disorder import Distribution, Lorentzian
+    from qsynchro.solvers import disorder as dis
+
+    if not isinstance(disorder, Distribution):
+        raise TypeError(
+            "Argument `disorder` must be a Lorentzian, Gaussian, Uniform or Samples, "
+            f"but got {type(disorder).__name__}."
+        )
+    if isinstance(gp, Oscillator):
+        if gm is not None or K is not None:
+            raise TypeError("critical_coupling(oscillator, disorder=...) takes keywords only.")
+        return dis.disordered_critical_coupling(gp, disorder, **parameters)
+    if isinstance(gp, Network):
+        raise TypeError(
+            "critical_coupling(network, disorder=...) is not supported: pass the oscillator "
+            "(a disordered network's own threshold is critical_coupling(network))."
+        )
+    if parameters or gp is None or gm is None or K is None:
+        raise TypeError("critical_coupling(gamma_plus, gamma_minus, K, disorder=...) for spin-1.")
+    if isinstance(disorder, Lorentzian):
+        return dis.spin1_lorentzian_critical_coupling(gp, gm, K, disorder.width)
+    gp, gm, K = _rates(gp, gm, K)
+    out = np.vectorize(
+        lambda a, b, c: dis.disordered_critical_coupling(
+            _SPIN1, disorder, gamma_plus=a, gamma_minus=b, K=c
+        )
+    )(gp, gm, K)
+    return float(out) if out.ndim == 0 else out
 
 
 def _spin1_growth(V: float, gp: float, gm: float, K: float) -> float:
