@@ -24,6 +24,12 @@ _EXPORTS: dict[str, str] = {
     "van_der_pol": "qsynchro.models.oscillator",
     # Nadolny & Bruder (PRL 131, 190402): mean-field networks of any oscillator
     "Network": "qsynchro.models.network",
+    # networks beyond two identical groups: frequency disorder
+    "Lorentzian": "qsynchro.models.disorder",
+    "Gaussian": "qsynchro.models.disorder",
+    "Uniform": "qsynchro.models.disorder",
+    "Samples": "qsynchro.models.disorder",
+    "disordered_group": "qsynchro.models.disorder",
     "evolve": "qsynchro.solvers.evolve",
     "attractor": "qsynchro.measures.attractor",
     "Attractor": "qsynchro.measures.attractor",
