@@ -54,7 +54,12 @@ from qsynchro.models.network import Network
 from qsynchro.models.oscillator import Oscillator
 from qsynchro.solvers.stability import coherence_block
 
-__all__ = ["dispersion", "disordered_critical_coupling", "single_sector"]
+__all__ = [
+    "dispersion",
+    "disordered_critical_coupling",
+    "dissipative_critical_rate",
+    "single_sector",
+]
 
 
 def single_sector(oscillator: Oscillator, **parameters: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -143,3 +148,36 @@ def spin1_lorentzian_critical_coupling(
 
 def is_lorentzian(disorder: Any) -> bool:
     return isinstance(disorder, Lorentzian)
+
+
+def dissipative_critical_rate(
+    oscillator: Oscillator, width: float = 0.0, *, kappa_max: float = 1e3, **parameters: Any
+) -> float:
+    r"""Onset :math:`\kappa_c` of all-to-all dissipative coupling
+    (:func:`~qsynchro.models.dissipative.with_dissipative_coupling`) for a group with
+    Lorentzian disorder of half width ``width`` (continuum limit).
+
+    The local decay :math:`\kappa\mathcal{D}[A^\dagger]` makes the single-oscillator block
+    depend on :math:`\kappa`, so the onset is the root of
+    :math:`s(\kappa) = \max\mathrm{Re}\,\mathrm{eig}(\text{identical group at }\kappa) - w`
+    (the Lorentzian shift theorem of the module doc), found by a scan and Brent's method.
+    Returns ``math.inf`` if none below ``kappa_max``.
+    """
+    from qsynchro.models.dissipative import with_dissipative_coupling
+    from qsynchro.solvers.stability import max_growth_rate
+
+    w = float(Lorentzian(width).width)
+    base = Network(oscillator, np.zeros(1), np.zeros((1, 1)), **parameters)
+
+    def s(k: float) -> float:
+        return float(max_growth_rate(with_dissipative_coupling(base, k))) - w
+
+    grid = np.concatenate([[0.0], np.geomspace(1e-4, kappa_max, 200)])
+    vals = np.array([s(k) for k in grid])
+    idx = np.nonzero(vals > 0)[0]
+    if idx.size == 0:
+        return math.inf
+    i = int(idx[0])
+    if i == 0:
+        return 0.0
+    return float(scipy.optimize.brentq(s, grid[i - 1], grid[i], xtol=1e-12, rtol=1e-12))
