@@ -162,3 +162,33 @@ def test_van_der_pol_reactive_coupling_never_synchronizes():
 def test_bad_input(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+@pytest.mark.slow
+def test_attractor_onset_is_continuous_at_the_continuum_threshold():
+    """Integrated attractors of an M = 8 Gauss-Hermite group (K = -1, sigma = 0.2): r = 0
+    below the continuum V_c, r > 0 just above, and r^2 grows linearly (square-root onset,
+    supercritical): r^2(1.12 V_c) / r^2(1.06 V_c) = 2 within 25 % (curvature of r^2(V))."""
+    from qsynchro.measures.disorder import disorder_order_parameter
+
+    dist = Gaussian(0.2)
+    vc = critical_coupling(GP, GM, -1.0, disorder=dist)
+    x = np.array([0.95, 1.06, 1.12])
+    net = disordered_group(q.spin1(), vc * x, dist, 8, K=-1.0, gamma_plus=GP)
+    att = q.attractor(net, locked_shortcut=False, t_transient=300.0, t_max=2000.0, n_samples=512)
+    r = disorder_order_parameter(att.signal, dist.discretize(8)[1])
+    assert np.all(att.status == 0)
+    assert r[0] < 1e-6 and r[1] > 0.05
+    assert r[2] ** 2 / r[1] ** 2 == pytest.approx(2.0, rel=0.25)
+
+
+@pytest.mark.slow
+def test_reproduce_networks_disorder_quick(tmp_path):
+    """The figure entry writes NetCDF + PNG; the fitted onsets agree with V_c within 3 %."""
+    import xarray as xr
+
+    files = q.reproduce("networks-disorder", tmp_path, quick=True, progress=False)
+    assert {f.suffix for f in files} == {".nc", ".png"}
+    ds = xr.open_dataset(tmp_path / "networks-disorder.nc")
+    assert np.all(ds.status.values == 0)
+    assert np.allclose(ds.onset_fit.values, ds.critical_coupling.values, rtol=0.03)

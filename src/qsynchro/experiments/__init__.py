@@ -53,6 +53,12 @@ FIGURES: dict[str, Figure] = {
             "Beyond mean field: exact permutation-invariant and cumulant dynamics vs N",
         ),
         Figure(
+            "networks-disorder",
+            "qsynchro.experiments.networks",
+            "disorder",
+            "Disordered spin-1 group: order parameter vs V for several widths, V_c marked",
+        ),
+        Figure(
             "murtadho2023-fig2",
             "qsynchro.experiments.murtadho2023",
             "fig2",

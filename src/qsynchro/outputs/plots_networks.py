@@ -1,0 +1,38 @@
+"""Figures of the network extensions (``networks-disorder``); matplotlib lives only here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import xarray as xr
+from matplotlib.figure import Figure
+
+from qsynchro.outputs.figure_io import panel_label, save_figure
+
+__all__ = ["plot_disorder"]
+
+
+def plot_disorder(ds: xr.Dataset, path: str | Path) -> Path:
+    """One panel per K: order parameter against V for each width, V_c marked (dashed)."""
+    Ks = ds["K"].values
+    fig = Figure(figsize=(4.2 * len(Ks), 3.6), layout="constrained")
+    axs = fig.subplots(1, len(Ks), squeeze=False)[0]
+    for i, (ax, K) in enumerate(zip(axs, Ks, strict=True)):
+        for j, s in enumerate(ds["sigma"].values):
+            vc = float(ds["critical_coupling"].values[i, j])
+            V = vc * ds["V_over_Vc"].values
+            ax.plot(
+                V,
+                ds["order_parameter"].values[i, j],
+                "o-",
+                ms=3,
+                color=f"C{j}",
+                label=f"sigma = {s:g}",
+            )
+            ax.axvline(vc, color=f"C{j}", ls="--", lw=1)
+        ax.set_xlabel("V")
+        ax.set_ylabel("r = |sum_k w_k <S+>_k|")
+        ax.set_title(f"K = {K:g}")
+        ax.legend(fontsize=8)
+        panel_label(ax, f"({'abc'[i]})")
+    return save_figure(fig, path)
