@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "Uniform": "qsynchro.models.disorder",
     "Samples": "qsynchro.models.disorder",
     "disordered_group": "qsynchro.models.disorder",
+    "with_dissipative_coupling": "qsynchro.models.dissipative",
     "evolve": "qsynchro.solvers.evolve",
     "attractor": "qsynchro.measures.attractor",
     "Attractor": "qsynchro.measures.attractor",

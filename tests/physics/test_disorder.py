@@ -31,9 +31,8 @@ def test_stieltjes_matches_quadrature(dist):
     }[type(dist)]
     lim = 0.3 if isinstance(dist, Uniform) else np.inf
     for z in (0.2 - 0.4j, -1.3 - 0.05j, 0.0 - 2.0j):
-        f = lambda d, z=z: pdf(d) / (d - z)  # noqa: E731
-        ref = quad(lambda d: f(d).real, -lim, lim, limit=400)[0]
-        ref += 1j * quad(lambda d: f(d).imag, -lim, lim, limit=400)[0]
+        ref = quad(lambda d, z=z: (pdf(d) / (d - z)).real, -lim, lim, limit=400)[0]
+        ref += 1j * quad(lambda d, z=z: (pdf(d) / (d - z)).imag, -lim, lim, limit=400)[0]
         assert dist.stieltjes(z) == pytest.approx(ref, rel=1e-8, abs=1e-10)
 
 
@@ -70,7 +69,9 @@ def test_shared_row_field_equals_dense_contraction():
     _, wts = Gaussian(0.4).discretize(16)
     w = (0.7 + 0.2j) * np.sum(wts * a.conj())
     Hc = w * Sp + np.conj(w) * Sp.T
-    lit = mf.from_real(np.moveaxis(fast, 0, -1)) - mf.meanfield_rhs(rho, net.replace(coupling=0 * C))
+    lit = mf.from_real(np.moveaxis(fast, 0, -1)) - mf.meanfield_rhs(
+        rho, net.replace(coupling=0 * C)
+    )
     assert np.allclose(lit, -1j * (Hc @ rho - rho @ Hc), atol=1e-13)
 
 

@@ -132,7 +132,8 @@ class Gaussian(Distribution):
 
     def stieltjes(self, zeta: Any) -> np.ndarray:
         r"""Via the Faddeeva function: for :math:`\mathrm{Im}\,u > 0`,
-        :math:`\int g(d)/(d-\bar\zeta) = i\sqrt{\pi/2}\,w(u)/\sigma`, :math:`u=\bar\zeta/(\sigma\sqrt2)`;
+        :math:`\int g(d)/(d-\bar\zeta) = i\sqrt{\pi/2}\,w(u)/\sigma`,
+        :math:`u=\bar\zeta/(\sigma\sqrt2)`;
         the value at :math:`\zeta` is its complex conjugate (g is real)."""
         from scipy.special import wofz
 

@@ -55,8 +55,8 @@ from qsynchro.models.oscillator import Oscillator
 from qsynchro.solvers.stability import coherence_block
 
 __all__ = [
-    "dispersion",
     "disordered_critical_coupling",
+    "dispersion",
     "dissipative_critical_rate",
     "single_sector",
 ]
@@ -136,7 +136,8 @@ def disordered_critical_coupling(
 def spin1_lorentzian_critical_coupling(
     gamma_plus: Any, gamma_minus: Any, K: Any, width: float
 ) -> Any:
-    r"""Spin-1 closed form with Lorentzian disorder: :math:`V_c(\gamma_+ + 2w, \gamma_- + 2w, K)`."""
+    r"""Spin-1 closed form with Lorentzian disorder:
+    :math:`V_c(\gamma_+ + 2w, \gamma_- + 2w, K)`."""
     from qsynchro.solvers.stability import critical_coupling
 
     return critical_coupling(
