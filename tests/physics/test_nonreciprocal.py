@@ -36,3 +36,17 @@ def test_reciprocal_limit_reproduces_two_groups():
     a, b = q.attractor(ref, **OPTS), q.attractor(gen, **OPTS)
     assert np.allclose(a.signal, b.signal, atol=1e-12)
     assert a.classification == b.classification
+
+
+@pytest.mark.slow
+def test_reproduce_networks_nonreciprocal_quick(tmp_path):
+    """Figure entry: NetCDF + PNG; the reciprocal column (a = 0) is fully synchronized and
+    locked (a fixed point in the rotating frame), and some nonreciprocal points are not."""
+    import xarray as xr
+
+    files = q.reproduce("networks-nonreciprocal", tmp_path, quick=True, progress=False)
+    assert {f.suffix for f in files} == {".nc", ".png"}
+    ds = xr.open_dataset(tmp_path / "networks-nonreciprocal.nc")
+    assert np.all(ds.classification.sel(a=0.0).values == 2)
+    assert np.all(ds.path.sel(a=0.0).values == 1)
+    assert np.any(ds.path.values == 2) and np.all(ds.status.values <= 1)

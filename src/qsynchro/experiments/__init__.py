@@ -59,6 +59,12 @@ FIGURES: dict[str, Figure] = {
             "Disordered spin-1 group: order parameter vs V for several widths, V_c marked",
         ),
         Figure(
+            "networks-nonreciprocal",
+            "qsynchro.experiments.networks",
+            "nonreciprocal",
+            "Two groups, C_AB = s + a, C_BA = s - a: classification, path, relative phase",
+        ),
+        Figure(
             "murtadho2023-fig2",
             "qsynchro.experiments.murtadho2023",
             "fig2",

@@ -1,4 +1,5 @@
-r"""Networks beyond two identical groups: the disorder transition (``networks-disorder``).
+r"""Networks beyond two identical groups: the disorder transition (``networks-disorder``) and
+the nonreciprocal phase diagram (``networks-nonreciprocal``, :func:`nonreciprocal`).
 
 Order parameter :math:`r = \overline{|\sum_k w_k\langle S^+\rangle_k|}` of one spin-1 group
 with Gaussian detuning disorder (standard deviation ``sigma``), discretized into M subgroups
@@ -22,12 +23,13 @@ import qsynchro
 from qsynchro.measures.attractor import attractor
 from qsynchro.measures.disorder import disorder_order_parameter
 from qsynchro.models.disorder import Gaussian, disordered_group
+from qsynchro.models.network import Network
 from qsynchro.models.oscillator import spin1
-from qsynchro.outputs.plots_networks import plot_disorder
+from qsynchro.outputs.plots_networks import plot_disorder, plot_nonreciprocal
 from qsynchro.outputs.store import write_dataset
 from qsynchro.solvers.stability import critical_coupling
 
-__all__ = ["disorder"]
+__all__ = ["disorder", "nonreciprocal"]
 
 PREFIX = "networks-disorder"
 GAMMA_PLUS = 0.5
@@ -109,4 +111,66 @@ def disorder(out: Path, *, quick: bool = False, progress: bool = True) -> list[P
     )
     files = [write_dataset(ds, out / f"{PREFIX}.nc")]
     files.append(plot_disorder(ds, out / f"{PREFIX}.png"))
+    return files
+
+
+NR_PREFIX = "networks-nonreciprocal"
+
+
+def nonreciprocal(out: Path, *, quick: bool = False, progress: bool = True) -> list[Path]:
+    r"""Two spin-1 groups (K = -1, V = 0.4, gamma_+ = 0.5, no detuning) with intergroup
+    couplings :math:`C_{AB} = s + a`, :math:`C_{BA} = s - a` (reciprocal part s,
+    nonreciprocal part a): classification, resolution path, relative phase and frequency
+    difference from :func:`qsynchro.attractor` per point. Path 2 ("integrated") marks points
+    whose attractor is not a fixed point in a rotating frame (a valid result, e.g. a relative
+    phase that winds without detuning)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    n = 9 if quick else 41
+    s = np.linspace(0.0, 0.4, n)
+    a = np.linspace(0.0, 0.4, n)
+    S, A = np.meshgrid(s, a, indexing="ij")
+    V = 0.4
+    C = np.zeros((*S.shape, 2, 2))
+    C[..., 0, 0] = C[..., 1, 1] = V
+    C[..., 0, 1] = S + A
+    C[..., 1, 0] = S - A
+    net = Network(spin1(), [0.0, 0.0], C, K=-1.0, gamma_plus=GAMMA_PLUS)
+    att = attractor(net, t_max=3000.0, n_samples=1024 if quick else 2048)
+    dims = ("s", "a")
+    ds = xr.Dataset(
+        {
+            "classification": (
+                dims,
+                att.classification,
+                {"long_name": "0 unsync, 1 partial, 2 full"},
+            ),
+            "path": (dims, att.path, {"long_name": "0 stable, 1 locked (Newton), 2 integrated"}),
+            "status": (dims, att.status, {"long_name": "0 ok, 1 not converged, 2 failed"}),
+            "relative_phase": (
+                dims,
+                att.relative_phase[..., 1],
+                {"long_name": "arg <S+>_B <S+>_A^*"},
+            ),
+            "frequency_difference": (dims, att.frequency[..., 0] - att.frequency[..., 1]),
+            "order_parameter_A": (dims, att.order_parameter[..., 0]),
+            "order_parameter_B": (dims, att.order_parameter[..., 1]),
+            "phase_coherence": (dims, att.phase_coherence),
+        },
+        coords={"s": s, "a": a},
+        attrs={
+            "figure": NR_PREFIX,
+            "paper": "extension of Nadolny & Bruder, PRL 131, 190402 (2023), Eq. 2",
+            "qsynchro_version": qsynchro.__version__,
+            "units": "gamma_minus = 1",
+            "coupling": "C_AA = C_BB = V, C_AB = s + a, C_BA = s - a",
+            "V": V,
+            "K": -1.0,
+            "gamma_plus": GAMMA_PLUS,
+            "delta": 0.0,
+            "quick": int(quick),
+        },
+    )
+    files = [write_dataset(ds, out / f"{NR_PREFIX}.nc")]
+    files.append(plot_nonreciprocal(ds, out / f"{NR_PREFIX}.png"))
     return files

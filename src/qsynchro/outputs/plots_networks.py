@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from qsynchro.outputs.figure_io import panel_label, save_figure
 
-__all__ = ["plot_disorder"]
+__all__ = ["plot_disorder", "plot_nonreciprocal"]
 
 
 def plot_disorder(ds: xr.Dataset, path: str | Path) -> Path:
@@ -34,5 +34,22 @@ def plot_disorder(ds: xr.Dataset, path: str | Path) -> Path:
         ax.set_ylabel("r = |sum_k w_k <S+>_k|")
         ax.set_title(f"K = {K:g}")
         ax.legend(fontsize=8)
+        panel_label(ax, f"({'abc'[i]})")
+    return save_figure(fig, path)
+
+
+def plot_nonreciprocal(ds: xr.Dataset, path: str | Path) -> Path:
+    """Three panels over (s, a): classification, resolution path, relative phase."""
+    fig = Figure(figsize=(13, 3.8), layout="constrained")
+    axs = fig.subplots(1, 3)
+    ext = [float(ds.a[0]), float(ds.a[-1]), float(ds.s[0]), float(ds.s[-1])]
+    for i, (name, cmap) in enumerate(
+        (("classification", "viridis"), ("path", "cividis"), ("relative_phase", "twilight"))
+    ):
+        ax = axs[i]
+        im = ax.imshow(ds[name].values, origin="lower", extent=ext, aspect="auto", cmap=cmap)
+        fig.colorbar(im, ax=ax, label=ds[name].attrs.get("long_name", name))
+        ax.set_xlabel("nonreciprocal part a")
+        ax.set_ylabel("reciprocal part s")
         panel_label(ax, f"({'abc'[i]})")
     return save_figure(fig, path)
