@@ -193,3 +193,17 @@ def test_reproduce_networks_disorder_quick(tmp_path):
     ds = xr.open_dataset(tmp_path / "networks-disorder.nc")
     assert np.all(ds.status.values == 0)
     assert np.allclose(ds.onset_fit.values, ds.critical_coupling.values, rtol=0.03)
+
+
+@pytest.mark.slow
+def test_reproduce_networks_critical_quick(tmp_path):
+    """V_c against width: zero width equals the identical-group closed form; Lorentzian
+    V_c >= Gaussian V_c at equal width parameter for K = -1, 0."""
+    import xarray as xr
+
+    q.reproduce("networks-critical", tmp_path, quick=True, progress=False)
+    ds = xr.open_dataset(tmp_path / "networks-critical.nc")
+    for i, K in enumerate(ds.K.values):
+        assert ds.V_c_lorentzian.values[i, 0] == pytest.approx(critical_coupling(GP, GM, K))
+    assert np.all(ds.V_c_lorentzian.values[:2] >= ds.V_c_gaussian.values[:2] - 1e-12)
+    assert np.isfinite(ds.kappa_c_van_der_pol.values[0])

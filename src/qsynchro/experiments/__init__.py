@@ -59,6 +59,12 @@ FIGURES: dict[str, Figure] = {
             "Disordered spin-1 group: order parameter vs V for several widths, V_c marked",
         ),
         Figure(
+            "networks-critical",
+            "qsynchro.experiments.networks",
+            "critical",
+            "Continuum critical coupling vs disorder width: spin-1 at several K, van der Pol",
+        ),
+        Figure(
             "networks-nonreciprocal",
             "qsynchro.experiments.networks",
             "nonreciprocal",

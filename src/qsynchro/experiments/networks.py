@@ -25,11 +25,11 @@ from qsynchro.measures.disorder import disorder_order_parameter
 from qsynchro.models.disorder import Gaussian, disordered_group
 from qsynchro.models.network import Network
 from qsynchro.models.oscillator import spin1
-from qsynchro.outputs.plots_networks import plot_disorder, plot_nonreciprocal
+from qsynchro.outputs.plots_networks import plot_critical, plot_disorder, plot_nonreciprocal
 from qsynchro.outputs.store import write_dataset
 from qsynchro.solvers.stability import critical_coupling
 
-__all__ = ["disorder", "nonreciprocal"]
+__all__ = ["critical", "disorder", "nonreciprocal"]
 
 PREFIX = "networks-disorder"
 GAMMA_PLUS = 0.5
@@ -173,4 +173,56 @@ def nonreciprocal(out: Path, *, quick: bool = False, progress: bool = True) -> l
     )
     files = [write_dataset(ds, out / f"{NR_PREFIX}.nc")]
     files.append(plot_nonreciprocal(ds, out / f"{NR_PREFIX}.png"))
+    return files
+
+
+VC_PREFIX = "networks-critical"
+
+
+def critical(out: Path, *, quick: bool = False, progress: bool = True) -> list[Path]:
+    r"""Continuum onset against the disorder width: spin-1 (gamma_+ = 0.5) at K = -1, 0, +1
+    for Lorentzian (closed form) and Gaussian (Faddeeva dispersion) disorder, and the quantum
+    van der Pol oscillator (gain = loss = 1, n_max = 8) with dissipative coupling and
+    Lorentzian disorder (:func:`~qsynchro.solvers.disorder.dissipative_critical_rate`)."""
+    from qsynchro.models.disorder import Lorentzian
+    from qsynchro.models.oscillator import van_der_pol
+    from qsynchro.solvers.disorder import dissipative_critical_rate
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    widths = np.linspace(0.0, 0.5, 6 if quick else 26)
+    lor = np.array(
+        [
+            [critical_coupling(GAMMA_PLUS, 1.0, K, disorder=Lorentzian(w)) for w in widths]
+            for K in KS
+        ]
+    )
+    gau = np.array(
+        [[critical_coupling(GAMMA_PLUS, 1.0, K, disorder=Gaussian(w)) for w in widths] for K in KS]
+    )
+    vdp = van_der_pol(8, gain=1.0, loss=1.0)
+    kap = np.array([dissipative_critical_rate(vdp, w) for w in widths])
+    ds = xr.Dataset(
+        {
+            "V_c_lorentzian": (("K", "width"), lor, {"long_name": "spin-1 V_c, Lorentzian HWHM"}),
+            "V_c_gaussian": (("K", "width"), gau, {"long_name": "spin-1 V_c, Gaussian sigma"}),
+            "kappa_c_van_der_pol": (
+                "width",
+                kap,
+                {"long_name": "van der Pol dissipative kappa_c, Lorentzian HWHM"},
+            ),
+        },
+        coords={"K": list(KS), "width": widths},
+        attrs={
+            "figure": VC_PREFIX,
+            "paper": "extension of Nadolny & Bruder, PRL 131, 190402 (2023), Eq. 2",
+            "qsynchro_version": qsynchro.__version__,
+            "units": "gamma_minus = 1 (spin-1); gain = 1 (van der Pol)",
+            "gamma_plus": GAMMA_PLUS,
+            "van_der_pol": "n_max = 8, gain = 1, loss = 1",
+            "quick": int(quick),
+        },
+    )
+    files = [write_dataset(ds, out / f"{VC_PREFIX}.nc")]
+    files.append(plot_critical(ds, out / f"{VC_PREFIX}.png"))
     return files
