@@ -244,7 +244,7 @@ def disordered_group(
         oscillator: the oscillator of every member.
         V: coupling to the group's mean field, real or complex, shape (...).
         disorder: a :class:`Distribution` of detuning offsets.
-        M: number of subgroups (ignored-by-check for :class:`Samples`: must equal its size).
+        M: number of subgroups (for :class:`Samples` None or its number of samples).
         detuning: the centre of the distribution.
         **parameters: the oscillator's parameters, shape (...).
 

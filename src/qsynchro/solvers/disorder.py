@@ -51,10 +51,11 @@ import scipy.optimize
 
 from qsynchro.models.disorder import Distribution, Lorentzian
 from qsynchro.models.network import Network
-from qsynchro.models.oscillator import Oscillator
-from qsynchro.solvers.stability import coherence_block
+from qsynchro.models.oscillator import Oscillator, spin1
+from qsynchro.solvers.stability import _rates, coherence_block, critical_coupling
 
 __all__ = [
+    "critical_coupling_with_disorder",
     "disordered_critical_coupling",
     "dispersion",
     "dissipative_critical_rate",
@@ -74,6 +75,9 @@ def single_sector(oscillator: Oscillator, **parameters: Any) -> tuple[np.ndarray
     L0 = coherence_block(base)
     R = coherence_block(base.replace(coupling=np.ones((1, 1)))) - L0
     return L0, R
+
+
+_SPIN1 = spin1()
 
 
 def dispersion(
@@ -138,17 +142,11 @@ def spin1_lorentzian_critical_coupling(
 ) -> Any:
     r"""Spin-1 closed form with Lorentzian disorder:
     :math:`V_c(\gamma_+ + 2w, \gamma_- + 2w, K)`."""
-    from qsynchro.solvers.stability import critical_coupling
-
     return critical_coupling(
         np.asarray(gamma_plus, dtype=np.float64) + 2.0 * width,
         np.asarray(gamma_minus, dtype=np.float64) + 2.0 * width,
         K,
     )
-
-
-def is_lorentzian(disorder: Any) -> bool:
-    return isinstance(disorder, Lorentzian)
 
 
 def dissipative_critical_rate(
@@ -182,3 +180,35 @@ def dissipative_critical_rate(
     if i == 0:
         return 0.0
     return float(scipy.optimize.brentq(s, grid[i - 1], grid[i], xtol=1e-12, rtol=1e-12))
+
+
+def critical_coupling_with_disorder(
+    gp: Any, gm: Any, K: Any, disorder: Any, parameters: dict[str, Any]
+) -> Any:
+    """``critical_coupling(..., disorder=...)``: spin-1 closed form (Lorentzian) or the
+    continuum dispersion root (see the module docstring)."""
+    if not isinstance(disorder, Distribution):
+        raise TypeError(
+            "Argument `disorder` must be a Lorentzian, Gaussian, Uniform or Samples, "
+            f"but got {type(disorder).__name__}."
+        )
+    if isinstance(gp, Oscillator):
+        if gm is not None or K is not None:
+            raise TypeError("critical_coupling(oscillator, disorder=...) takes keywords only.")
+        return disordered_critical_coupling(gp, disorder, **parameters)
+    if isinstance(gp, Network):
+        raise TypeError(
+            "critical_coupling(network, disorder=...) is not supported: pass the oscillator "
+            "(a disordered network's own threshold is critical_coupling(network))."
+        )
+    if parameters or gp is None or gm is None or K is None:
+        raise TypeError("critical_coupling(gamma_plus, gamma_minus, K, disorder=...) for spin-1.")
+    if isinstance(disorder, Lorentzian):
+        return spin1_lorentzian_critical_coupling(gp, gm, K, disorder.width)
+    gp, gm, K = _rates(gp, gm, K)
+    out = np.vectorize(
+        lambda a, b, c: disordered_critical_coupling(
+            _SPIN1, disorder, gamma_plus=a, gamma_minus=b, K=c
+        )
+    )(gp, gm, K)
+    return float(out) if out.ndim == 0 else out

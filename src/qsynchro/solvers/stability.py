@@ -108,10 +108,8 @@ from qsynchro.equations.meanfield import (
     to_real,
 )
 from qsynchro.models.network import Network
-from qsynchro.models.oscillator import Oscillator, spin1
+from qsynchro.models.oscillator import Oscillator
 from qsynchro.solvers.local import local_steady_state
-
-_SPIN1 = spin1()
 
 __all__ = [
     "Stability",
@@ -341,34 +339,9 @@ def critical_coupling(
 
 
 def _disordered(gp: Any, gm: Any, K: Any, disorder: Any, parameters: dict[str, Any]) -> Any:
-    from qsynchro.models.disorder import Distribution, Lorentzian
-    from qsynchro.solvers import disorder as dis
+    from qsynchro.solvers.disorder import critical_coupling_with_disorder
 
-    if not isinstance(disorder, Distribution):
-        raise TypeError(
-            "Argument `disorder` must be a Lorentzian, Gaussian, Uniform or Samples, "
-            f"but got {type(disorder).__name__}."
-        )
-    if isinstance(gp, Oscillator):
-        if gm is not None or K is not None:
-            raise TypeError("critical_coupling(oscillator, disorder=...) takes keywords only.")
-        return dis.disordered_critical_coupling(gp, disorder, **parameters)
-    if isinstance(gp, Network):
-        raise TypeError(
-            "critical_coupling(network, disorder=...) is not supported: pass the oscillator "
-            "(a disordered network's own threshold is critical_coupling(network))."
-        )
-    if parameters or gp is None or gm is None or K is None:
-        raise TypeError("critical_coupling(gamma_plus, gamma_minus, K, disorder=...) for spin-1.")
-    if isinstance(disorder, Lorentzian):
-        return dis.spin1_lorentzian_critical_coupling(gp, gm, K, disorder.width)
-    gp, gm, K = _rates(gp, gm, K)
-    out = np.vectorize(
-        lambda a, b, c: dis.disordered_critical_coupling(
-            _SPIN1, disorder, gamma_plus=a, gamma_minus=b, K=c
-        )
-    )(gp, gm, K)
-    return float(out) if out.ndim == 0 else out
+    return critical_coupling_with_disorder(gp, gm, K, disorder, parameters)
 
 
 def _spin1_growth(V: float, gp: float, gm: float, K: float) -> float:
