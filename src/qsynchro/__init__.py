@@ -25,6 +25,13 @@ _EXPORTS: dict[str, str] = {
     "to_qutip": "qsynchro.equations.qutip_export",
     # Nadolny & Bruder (PRL 131, 190402): mean-field networks of any oscillator
     "Network": "qsynchro.models.network",
+    # networks beyond two identical groups: frequency disorder
+    "Lorentzian": "qsynchro.models.disorder",
+    "Gaussian": "qsynchro.models.disorder",
+    "Uniform": "qsynchro.models.disorder",
+    "Samples": "qsynchro.models.disorder",
+    "disordered_group": "qsynchro.models.disorder",
+    "with_dissipative_coupling": "qsynchro.models.dissipative",
     "evolve": "qsynchro.solvers.evolve",
     "attractor": "qsynchro.measures.attractor",
     "Attractor": "qsynchro.measures.attractor",

@@ -47,6 +47,7 @@ from qsynchro.models.oscillator import Oscillator
 
 __all__ = [
     "MFParams",
+    "SharedRow",
     "Structure",
     "expand",
     "expectation",
@@ -205,13 +206,28 @@ def structure(osc: Oscillator) -> Structure:
 
 
 # ------------------------------------------------------------------ parameters
+class SharedRow(NamedTuple):
+    """A coupling matrix whose rows are all equal, :math:`C_{st} = v_t` (one shared mean field).
+
+    Used for more than ``UNROLL_GROUPS`` groups (a disordered group discretized into
+    subgroups): the mean field is one weighted sum, O(G) per step instead of O(G^2).
+
+    Attributes:
+        v: the common row, (G, *batch).
+    """
+
+    v: Any
+
+
 class MFParams(NamedTuple):
     """Numbers of a network in the batch-last layout.
 
     Attributes:
         coef: (n_terms, G, *batch) coefficient of each term (order of ``Structure.names``).
         Cr, Ci: (G, G, *batch) real and imaginary parts of the coupling matrix (``Ci`` is
-            None when the coupling is real: one compilation per kind, no wasted work).
+            None when the coupling is real: one compilation per kind, no wasted work); or
+            :class:`SharedRow` (the common row, (G, *batch)) when G > ``UNROLL_GROUPS`` and
+            all rows of the coupling matrix are equal.
     """
 
     coef: Any
@@ -232,6 +248,10 @@ def params_from_model(model: Network, xp: Any = jnp) -> MFParams:
     coef = np.stack(vals).astype(np.float64)
     C = np.moveaxis(np.asarray(model.coupling), (-2, -1), (0, 1))  # (G, G, *batch), C[s, t]
     f = lambda a: xp.asarray(np.ascontiguousarray(a, dtype=np.float64))  # noqa: E731
+    if G > UNROLL_GROUPS and np.array_equal(C, np.broadcast_to(C[:1], C.shape)):
+        row = C[0]  # (G, *batch): every group feels the same weighted mean field
+        ci = SharedRow(f(row.imag)) if model.is_complex else None
+        return MFParams(f(coef), SharedRow(f(row.real)), ci)
     return MFParams(f(coef), f(C.real), f(C.imag) if model.is_complex else None)
 
 
@@ -283,6 +303,13 @@ def _field(Cr: Any, Ci: Any, sr: Any, si: Any) -> tuple[Any, Any]:
     # w_s = sum_t C[s, t] conj(<A>_t): wr = sum(Cr sr + Ci si), wi = sum(Ci sr - Cr si)
     G = sr.shape[0]
     xp = np if isinstance(sr, np.ndarray) else jnp
+    if isinstance(Cr, SharedRow):  # one mean field for all groups: shapes (1, *batch)
+        wr = xp.sum(Cr.v * sr, 0, keepdims=True)
+        wi = -xp.sum(Cr.v * si, 0, keepdims=True)
+        if Ci is not None:
+            wr = wr + xp.sum(Ci.v * si, 0, keepdims=True)
+            wi = wi + xp.sum(Ci.v * sr, 0, keepdims=True)
+        return wr, wi
     if G <= UNROLL_GROUPS:
         wr = [sum(Cr[s, t] * sr[t] for t in range(G)) for s in range(G)]
         wi = [-sum(Cr[s, t] * si[t] for t in range(G)) for s in range(G)]

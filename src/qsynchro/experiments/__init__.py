@@ -53,6 +53,24 @@ FIGURES: dict[str, Figure] = {
             "Beyond mean field: exact permutation-invariant and cumulant dynamics vs N",
         ),
         Figure(
+            "networks-disorder",
+            "qsynchro.experiments.networks",
+            "disorder",
+            "Disordered spin-1 group: order parameter vs V for several widths, V_c marked",
+        ),
+        Figure(
+            "networks-critical",
+            "qsynchro.experiments.networks",
+            "critical",
+            "Continuum critical coupling vs disorder width: spin-1 at several K, van der Pol",
+        ),
+        Figure(
+            "networks-nonreciprocal",
+            "qsynchro.experiments.networks",
+            "nonreciprocal",
+            "Two groups, C_AB = s + a, C_BA = s - a: classification, path, relative phase",
+        ),
+        Figure(
             "murtadho2023-fig2",
             "qsynchro.experiments.murtadho2023",
             "fig2",

@@ -270,6 +270,7 @@ def critical_coupling(
     *,
     V_max: float = 1e4,
     xtol: float = 1e-12,
+    disorder: Any = None,
     **parameters: Any,
 ) -> Any:
     r"""Critical intragroup coupling :math:`V_c` of a single group (closed form, see module doc).
@@ -288,11 +289,16 @@ def critical_coupling(
         gamma_plus: gain rate :math:`\gamma_+ \ge 0` (float or array).
         gamma_minus: loss rate :math:`\gamma_- \ge 0` (float or array).
         K: level asymmetry (float or array).
+        disorder: a detuning distribution (:mod:`qsynchro.models.disorder`): the onset of a
+            disordered group in the continuum limit (:mod:`qsynchro.solvers.disorder`;
+            spin-1 with a Lorentzian: closed form with :math:`\gamma_\pm\to\gamma_\pm+2w`).
 
     Returns:
         float (``math.inf`` where the state is stable for every V) for scalar input, else a
         float64 array of the broadcast shape.
     """
+    if disorder is not None:
+        return _disordered(gamma_plus, gamma_minus, K, disorder, parameters)
     if isinstance(gamma_plus, (Oscillator, Network)):
         if gamma_minus is not None or K is not None:
             raise TypeError(
@@ -329,6 +335,12 @@ def critical_coupling(
         v = float(out)
         return math.inf if math.isinf(v) else v
     return out
+
+
+def _disordered(gp: Any, gm: Any, K: Any, disorder: Any, parameters: dict[str, Any]) -> Any:
+    from qsynchro.solvers.disorder import critical_coupling_with_disorder
+
+    return critical_coupling_with_disorder(gp, gm, K, disorder, parameters)
 
 
 def _spin1_growth(V: float, gp: float, gm: float, K: float) -> float:

@@ -1,0 +1,76 @@
+"""Figures of the network extensions (``networks-disorder``); matplotlib lives only here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import xarray as xr
+from matplotlib.figure import Figure
+
+from qsynchro.outputs.figure_io import panel_label, save_figure
+
+__all__ = ["plot_critical", "plot_disorder", "plot_nonreciprocal"]
+
+
+def plot_disorder(ds: xr.Dataset, path: str | Path) -> Path:
+    """One panel per K: order parameter against V for each width, V_c marked (dashed)."""
+    Ks = ds["K"].values
+    fig = Figure(figsize=(4.2 * len(Ks), 3.6), layout="constrained")
+    axs = fig.subplots(1, len(Ks), squeeze=False)[0]
+    for i, (ax, K) in enumerate(zip(axs, Ks, strict=True)):
+        for j, s in enumerate(ds["sigma"].values):
+            vc = float(ds["critical_coupling"].values[i, j])
+            V = vc * ds["V_over_Vc"].values
+            ax.plot(
+                V,
+                ds["order_parameter"].values[i, j],
+                "o-",
+                ms=3,
+                color=f"C{j}",
+                label=f"sigma = {s:g}",
+            )
+            ax.axvline(vc, color=f"C{j}", ls="--", lw=1)
+        ax.set_xlabel("V")
+        ax.set_ylabel("r = |sum_k w_k <S+>_k|")
+        ax.set_title(f"K = {K:g}")
+        ax.legend(fontsize=8)
+        panel_label(ax, f"({'abc'[i]})")
+    return save_figure(fig, path)
+
+
+def plot_nonreciprocal(ds: xr.Dataset, path: str | Path) -> Path:
+    """Three panels over (s, a): classification, resolution path, relative phase."""
+    fig = Figure(figsize=(13, 3.8), layout="constrained")
+    axs = fig.subplots(1, 3)
+    ext = [float(ds.a[0]), float(ds.a[-1]), float(ds.s[0]), float(ds.s[-1])]
+    for i, (name, cmap) in enumerate(
+        (("classification", "viridis"), ("path", "cividis"), ("relative_phase", "twilight"))
+    ):
+        ax = axs[i]
+        im = ax.imshow(ds[name].values, origin="lower", extent=ext, aspect="auto", cmap=cmap)
+        fig.colorbar(im, ax=ax, label=ds[name].attrs.get("long_name", name))
+        ax.set_xlabel("nonreciprocal part a")
+        ax.set_ylabel("reciprocal part s")
+        panel_label(ax, f"({'abc'[i]})")
+    return save_figure(fig, path)
+
+
+def plot_critical(ds: xr.Dataset, path: str | Path) -> Path:
+    """(a) spin-1 V_c against width (solid Lorentzian, dashed Gaussian) per K, log scale;
+    (b) van der Pol kappa_c against the Lorentzian width."""
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    ax, bx = fig.subplots(1, 2)
+    w = ds["width"].values
+    for i, K in enumerate(ds["K"].values):
+        ax.plot(w, ds["V_c_lorentzian"].values[i], "-", color=f"C{i}", label=f"K = {K:g}")
+        ax.plot(w, ds["V_c_gaussian"].values[i], "--", color=f"C{i}")
+    ax.set_yscale("log")
+    ax.set_xlabel("width (Lorentzian HWHM solid, Gaussian sigma dashed)")
+    ax.set_ylabel("V_c")
+    ax.legend(fontsize=8)
+    panel_label(ax, "(a)")
+    bx.plot(w, ds["kappa_c_van_der_pol"].values, "o-", ms=3)
+    bx.set_xlabel("Lorentzian HWHM")
+    bx.set_ylabel("kappa_c (dissipative)")
+    panel_label(bx, "(b)")
+    return save_figure(fig, path)
