@@ -47,6 +47,7 @@ import jax.numpy as jnp  # noqa: E402
 import _legacy_spin1 as legacy  # noqa: E402
 from qsynchro.equations.lindblad import dissipator  # noqa: E402
 from qsynchro.equations.meanfield import (  # noqa: E402
+    expand,
     expectation,
     params_from_model,
     prepare,
@@ -139,9 +140,11 @@ def engine_window(delta: np.ndarray, K: np.ndarray, dt: float) -> np.ndarray:
 
 
 def engine_samples(delta: np.ndarray, K: np.ndarray, T: float, dt: float) -> np.ndarray:
-    """<S^+> at time T from the batched generic RK4 in the frame rotating at K/2."""
+    """<S^+> at time T from the batched generic RK4 in the frame rotating at K/2, in the
+    trace-reduced coordinates that the attractor pipeline integrates."""
     Y, p, lc, st, wf = _engine(delta, K)
-    Y = advance(Y, lc, p.Cr, p.Ci, dt, round(T / dt), st=st)
+    X = advance(Y[1:], lc, p.Cr, p.Ci, dt, round(T / dt), st=st, reduced=True)
+    Y = expand(np.asarray(X), st.d)
     sr, si = (np.asarray(v) for v in expectation(Y, st))  # (2, B)
     return ((sr + 1j * si) * np.exp(1j * wf * T)).T
 

@@ -47,6 +47,7 @@ import numpy as np
 from qsynchro._jax import x64
 from qsynchro.equations.meanfield import (
     MFParams,
+    expand,
     expectation,
     from_real,
     params_from_model,
@@ -216,7 +217,8 @@ def _integrate(model: Network, st: AttractorSettings, out: dict[str, np.ndarray]
     p_all = params_from_model(model.replace(detuning=model.detuning - omega_f[:, None]), xp=np)
     B = model.batch_shape[0]
     rho0 = default_initial_state(model, st.epsilon)
-    Y = np.moveaxis(to_real(rho0), (0, 1, 2), (2, 1, 0)).copy()  # (n, G, B)
+    # trace-reduced coordinates (n - 1, G, B) throughout: rho_00 = 1 - sum of the others
+    Y = np.moveaxis(to_real(rho0), (0, 1, 2), (2, 1, 0))[1:].copy()
     active = np.arange(B)
     cand = np.ones(B, dtype=bool)  # Newton candidates
     t = 0.0
@@ -234,11 +236,12 @@ def _integrate(model: Network, st: AttractorSettings, out: dict[str, np.ndarray]
         lc = prepare(pj, mst)
         Yb = jnp.asarray(np.concatenate([Yp, np.repeat(Yp[..., :1], pad, -1)], -1))
         if first:
-            Yb = advance(Yb, lc, pj.Cr, pj.Ci, jnp.float64(dt_eff), n_tr, st=mst)
+            Yb = advance(Yb, lc, pj.Cr, pj.Ci, jnp.float64(dt_eff), n_tr, st=mst, reduced=True)
         resolved = np.zeros(size, dtype=bool)
         resolved[count:] = True
         if st.locked_shortcut and np.any(cp):
-            ok, amp_l, om_l, mags_l = _try_locked(np.asarray(Yb), pn, mst, rotating, st)
+            Yfull = expand(np.asarray(Yb), mst.d)
+            ok, amp_l, om_l, mags_l = _try_locked(Yfull, pn, mst, rotating, st)
             ok[count:] = False
             ok[:count] &= cp
             gi = act[ok[:count]]
@@ -261,6 +264,7 @@ def _integrate(model: Network, st: AttractorSettings, out: dict[str, np.ndarray]
                 st=mst,
                 n_every=n_every,
                 n_samples=st.n_samples,
+                reduced=True,
             )
             sampled = True
             sp_w = np.array(np.transpose(np.asarray(sp_w), (2, 1, 0)))  # (size, G, n)

@@ -23,10 +23,12 @@ from qsynchro._checks import check_density_matrix, check_int, check_positive
 from qsynchro._jax import x64
 from qsynchro.equations.meanfield import (
     Structure,
+    expand,
     expectation,
     from_real,
     params_from_model,
     prepare,
+    reduce,
     rhs,
     structure,
     to_real,
@@ -45,19 +47,40 @@ __all__ = [
 ]
 
 
-def rk4_step(Y: Any, lc: Any, Cr: Any, Ci: Any, st: Structure, h: Any) -> Any:
-    """One classical RK4 step of size ``h`` on real coordinates Y (d^2, G, *batch)."""
-    k1 = rhs(Y, lc, Cr, Ci, st)
-    k2 = rhs(Y + (0.5 * h) * k1, lc, Cr, Ci, st)
-    k3 = rhs(Y + (0.5 * h) * k2, lc, Cr, Ci, st)
-    k4 = rhs(Y + h * k3, lc, Cr, Ci, st)
+def rk4_step(
+    Y: Any, lc: Any, Cr: Any, Ci: Any, st: Structure, h: Any, reduced: bool = False
+) -> Any:
+    r"""One classical RK4 step of size ``h`` on real coordinates Y (d^2, G, *batch).
+
+    With ``reduced`` the state holds the trace-reduced coordinates (d^2 - 1, G, *batch):
+    :math:`\rho_{00} = 1 - \sum_{i>0}\rho_{ii}` is reconstructed inside the step and its
+    own equation is never evaluated (XLA removes it), about 30% cheaper for spin-1 (the
+    attractor pipeline uses it; :func:`evolve` keeps all d^2 so that the trace error is a
+    genuine diagnostic).
+    """
+    if reduced:
+
+        def f(Z: Any) -> Any:
+            return reduce(rhs(expand(Z, st.d), lc, Cr, Ci, st))
+
+    else:
+
+        def f(Z: Any) -> Any:
+            return rhs(Z, lc, Cr, Ci, st)
+
+    k1 = f(Y)
+    k2 = f(Y + (0.5 * h) * k1)
+    k3 = f(Y + (0.5 * h) * k2)
+    k4 = f(Y + h * k3)
     return Y + (h / 6.0) * (k1 + 2.0 * (k2 + k3) + k4)
 
 
-@partial(jax.jit, static_argnames=("st",))
-def advance(Y: Any, lc: Any, Cr: Any, Ci: Any, dt: Any, n: Any, *, st: Structure) -> Any:
-    """``n`` (traced: no recompilation) RK4 steps of size ``dt``."""
-    return jax.lax.fori_loop(0, n, lambda _, z: rk4_step(z, lc, Cr, Ci, st, dt), Y)
+@partial(jax.jit, static_argnames=("st", "reduced"))
+def advance(
+    Y: Any, lc: Any, Cr: Any, Ci: Any, dt: Any, n: Any, *, st: Structure, reduced: bool = False
+) -> Any:
+    """``n`` (traced: no recompilation) RK4 steps of size ``dt`` (see :func:`rk4_step`)."""
+    return jax.lax.fori_loop(0, n, lambda _, z: rk4_step(z, lc, Cr, Ci, st, dt, reduced), Y)
 
 
 def _expect_a(Y: Any, st: Structure) -> Any:
@@ -73,9 +96,18 @@ def _magnitudes(Y: Any, st: Structure) -> Any:
     return jnp.stack(mags, 0)
 
 
-@partial(jax.jit, static_argnames=("st", "n_every", "n_samples"))
+@partial(jax.jit, static_argnames=("st", "n_every", "n_samples", "reduced"))
 def sample(
-    Y: Any, lc: Any, Cr: Any, Ci: Any, dt: Any, *, st: Structure, n_every: int, n_samples: int
+    Y: Any,
+    lc: Any,
+    Cr: Any,
+    Ci: Any,
+    dt: Any,
+    *,
+    st: Structure,
+    n_every: int,
+    n_samples: int,
+    reduced: bool = False,
 ) -> tuple[Any, Any, Any]:
     """Sample <A> every ``n_every`` steps, ``n_samples`` times (first after n_every steps).
 
@@ -87,8 +119,9 @@ def sample(
 
     def body(carry: tuple[Any, Any], _: Any) -> tuple[tuple[Any, Any], Any]:
         z, acc = carry
-        z = jax.lax.fori_loop(0, n_every, lambda _, u: rk4_step(u, lc, Cr, Ci, st, dt), z)
-        return (z, acc + _magnitudes(z, st)), _expect_a(z, st)
+        z = jax.lax.fori_loop(0, n_every, lambda _, u: rk4_step(u, lc, Cr, Ci, st, dt, reduced), z)
+        full = expand(z, st.d) if reduced else z
+        return (z, acc + _magnitudes(full, st)), _expect_a(full, st)
 
     n_mag = st.d + (st.n - st.d) // 2
     acc0 = jnp.zeros((n_mag, *Y.shape[1:]), dtype=Y.dtype)
