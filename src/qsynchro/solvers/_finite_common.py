@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,50 @@ from numpy.typing import ArrayLike
 from qsynchro._checks import check_density_matrix, check_finite
 from qsynchro.models.ensemble import Ensemble
 
-__all__ = ["check_ensemble", "check_times", "initial_rhos", "level_charges"]
+__all__ = ["Observables", "check_ensemble", "check_times", "initial_rhos", "level_charges"]
+
+
+class Observables(Mapping):
+    """Named result arrays of the finite-N solvers, e.g. ``res.s_plus`` or ``res["s_plus"]``.
+
+    A read-only mapping (so ``dict(res)`` and key access work) with attribute access and a
+    short repr listing the names and shapes.
+    """
+
+    __slots__ = ("_data", "_kind")
+
+    def __init__(self, kind: str, data: Mapping[str, Any]) -> None:
+        object.__setattr__(self, "_kind", kind)
+        object.__setattr__(self, "_data", dict(data))
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return object.__getattribute__(self, "_data")[name]
+        except KeyError:
+            raise AttributeError(
+                f"{object.__getattribute__(self, '_kind')} has no field {name!r}; its fields are "
+                f"{sorted(object.__getattribute__(self, '_data'))}."
+            ) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{self._kind} is read-only.")
+
+    def with_fields(self, **more: Any) -> Observables:
+        """A copy with more fields."""
+        return Observables(self._kind, {**self._data, **more})
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{k}{tuple(np.shape(v))}" for k, v in self._data.items())
+        return f"{self._kind}({parts})"
 
 
 def check_ensemble(ens: Any) -> Ensemble:

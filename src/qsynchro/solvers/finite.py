@@ -57,7 +57,7 @@ from qsynchro.equations.permutation import (
     units_of,
 )
 from qsynchro.models.ensemble import Ensemble
-from qsynchro.solvers._finite_common import check_ensemble, check_times, initial_rhos
+from qsynchro.solvers._finite_common import Observables, check_ensemble, check_times, initial_rhos
 from qsynchro.solvers.finite_cumulant import (
     cumulant_correlation,
     cumulant_decay_rate,
@@ -123,7 +123,7 @@ def _evolve_vector(L: sp.csr_matrix, c0: np.ndarray, t: np.ndarray) -> np.ndarra
 
 def exact_observables(
     ens: Ensemble, c0: np.ndarray | None = None, c1: np.ndarray | None = None
-) -> dict[str, np.ndarray]:
+) -> Observables:
     r"""Per-oscillator observables from sector coefficients (leading axes allowed).
 
     Args:
@@ -152,12 +152,12 @@ def exact_observables(
     if c1 is not None:
         c1 = np.asarray(c1)
         out["s_plus"] = np.stack([c1 @ f[f"sp{g}"] for g in range(G)], -1) / N
-    return out
+    return Observables("ExactObservables", out)
 
 
 def exact_evolve(
     ens: Ensemble, rho0: ArrayLike, times: ArrayLike, *, max_memory: float | None = None
-) -> dict[str, np.ndarray]:
+) -> Observables:
     r"""Exact evolution of the ensemble from the product state :math:`\otimes\rho_0^{\otimes N}`.
 
     Args:
@@ -181,9 +181,7 @@ def exact_evolve(
     for q in {0, coherence_charge(ens)}:
         L = _liouvillian(ens, q, max_memory)
         c[q] = _evolve_vector(L, product_state(ens.N, rhos, q, units=units), t)
-    out = exact_observables(ens, c[0], c.get(-1))
-    out["times"] = t
-    return out
+    return exact_observables(ens, c[0], c.get(-1)).with_fields(times=t)
 
 
 _DIRECT_MAX = 4000  # sector dimension up to which sparse LU (RCM ordering) is used

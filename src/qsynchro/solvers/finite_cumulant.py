@@ -22,6 +22,7 @@ from qsynchro.equations.cumulant import (
 )
 from qsynchro.models.ensemble import Ensemble
 from qsynchro.solvers._finite_common import (
+    Observables,
     check_ensemble,
     check_times,
     initial_rhos,
@@ -64,7 +65,7 @@ def cumulant_evolve(
     N: float | None = None,
     rtol: float = 1e-10,
     atol: float = 1e-12,
-) -> dict[str, np.ndarray]:
+) -> Observables:
     r"""Second-order cumulant evolution from the product state :math:`\rho_0^{\otimes N}`.
 
     Args:
@@ -104,15 +105,10 @@ def cumulant_evolve(
         xs = sol.y.T
     else:
         xs = x0[None, :]
-    out = cumulant_observables(ens, xs, N=Nv)
-    out["times"] = t
-    out["x"] = xs
-    return out
+    return cumulant_observables(ens, xs, N=Nv).with_fields(times=t, x=xs)
 
 
-def cumulant_observables(
-    ens: Ensemble, x: np.ndarray, *, N: float | None = None
-) -> dict[str, np.ndarray]:
+def cumulant_observables(ens: Ensemble, x: np.ndarray, *, N: float | None = None) -> Observables:
     r"""Per-oscillator observables from packed cumulant variables ``x`` (..., n).
 
     ``s_plus`` :math:`= \langle A\rangle/N`, ``populations`` (..., G, d) and
@@ -139,11 +135,14 @@ def cumulant_observables(
                 for g in range(G)
             ]
         )
-    return {
-        "s_plus": np.asarray(sp_).reshape(*lead, G),
-        "populations": np.asarray(pops).reshape(*lead, G, d),
-        "s_plus_s_minus": np.asarray(spsm).reshape(*lead, G),
-    }
+    return Observables(
+        "CumulantObservables",
+        {
+            "s_plus": np.asarray(sp_).reshape(*lead, G),
+            "populations": np.asarray(pops).reshape(*lead, G, d),
+            "s_plus_s_minus": np.asarray(spsm).reshape(*lead, G),
+        },
+    )
 
 
 def _start_state(ens: Ensemble) -> np.ndarray:
