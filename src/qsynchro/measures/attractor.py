@@ -139,8 +139,15 @@ class Attractor:
         return ds
 
 
-def measure_attractor(raw: RawAttractor, settings: AttractorSettings) -> Attractor:
-    """Synchronization measures of a :class:`RawAttractor` (flat batch (B,))."""
+def measure_attractor(
+    raw: RawAttractor, settings: AttractorSettings, *, with_signal: bool = True
+) -> Attractor:
+    """Synchronization measures of a :class:`RawAttractor` (flat batch (B,)).
+
+    ``with_signal=False`` skips building the (B, G, n_samples) window signal (the field
+    ``signal`` is then empty along time): the sweep kernels ask for it only when a time
+    series or spectrum is stored.
+    """
     st = settings
     B, G = raw.amplitude.shape
     n = st.n_samples
@@ -216,7 +223,7 @@ def measure_attractor(raw: RawAttractor, settings: AttractorSettings) -> Attract
         dt=raw.dt,
         frequency_resolution=frequency_resolution(n, st.sample_dt),
         signal=bad(signal),
-        times=st.times(),
+        times=st.times() if with_signal else np.zeros(0),
     )
 
 

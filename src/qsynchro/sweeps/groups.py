@@ -143,7 +143,7 @@ class GroupsKernel:
     ) -> ChunkResult:
         with x64():
             model = _model(params, settings)
-            att = measure_attractor(find_attractor(model, settings), settings)
+            att = measure_attractor(find_attractor(model, settings), settings, with_signal=False)
         op, w = att.order_parameter, att.frequency
         top = att.populations[:, :, -1].max(-1)
         vals = {

@@ -181,7 +181,8 @@ def _run(
     params: Mapping[str, np.ndarray], measures: tuple[str, ...], st: NetworkSettings
 ) -> ChunkResult:
     model = _params({k: np.asarray(v, dtype=np.float64).reshape(-1) for k, v in params.items()})
-    att = measure_attractor(find_attractor(model, st), st)
+    signal = any(m in measures for m in ("spectrum_A", "spectrum_B", "S_plus_A", "S_plus_B"))
+    att = measure_attractor(find_attractor(model, st), st, with_signal=signal)
     op, w, pops, coh = att.order_parameter, att.frequency, att.populations, att.coherences
     vals: dict[str, Any] = {
         "order_parameter": op.mean(-1),
@@ -208,7 +209,8 @@ def _run(
     if any(m in measures for m in ("spectrum_A", "spectrum_B")):
         P = _spectrum(np.nan_to_num(att.signal), st.sample_dt)[1]
         vals.update({"spectrum_A": P[:, 0], "spectrum_B": P[:, 1]})
-    vals.update({"S_plus_A": att.signal[:, 0], "S_plus_B": att.signal[:, 1]})
+    if signal:
+        vals.update({"S_plus_A": att.signal[:, 0], "S_plus_B": att.signal[:, 1]})
     finite = att.status != 2
     values = {}
     for m in measures:
