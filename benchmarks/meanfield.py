@@ -172,29 +172,53 @@ def legacy_samples(delta: np.ndarray, K: np.ndarray, T: float, dt: float) -> np.
 
 
 def side_by_side(D: np.ndarray, KK: np.ndarray, rng: np.random.Generator) -> None:
-    """Part 0: generated rhs vs the frozen hand-written spin-1 kernel, same points and dt."""
+    """Part 0: generated rhs vs the frozen hand-written spin-1 kernel, same points and dt.
+
+    Only the compiled integration is timed (states and parameters are prepared once, outside
+    the timing, for both); the final <S^+> of both is compared.
+    """
     Bn, T, dt = 4096, 100.0, 0.2
+    n = round(T / dt)
     sel = rng.choice(D.size, Bn, replace=D.size < Bn)
+    d, k = D[sel], KK[sel]
+    # generic: trace-reduced coordinates, frame K/2, as in the attractor pipeline
+    Y, p, lc, st, _ = _engine(d, k)
+    X0 = Y[1:]
+    # hand-written: the same initial state in its packed rows
+    m = Network.two_groups(d, k, 1.0, 1.0, 0.5)
+    f = lambda a: jnp.asarray(np.ascontiguousarray(a, dtype=np.float64))  # noqa: E731
+    pl = legacy.PackedParams(
+        f(m.detuning.T - 0.5 * k),
+        f(m.K),
+        f(np.moveaxis(m.coupling, 0, -1)),
+        f(m.gamma_plus),
+        f(m.gamma_minus),
+    )
+    Yl = jnp.asarray(np.asarray(Y)[[0, 2, 3, 4, 7, 8, 5, 6]])  # p0 p2 c01 c12 c02 (re, im)
+    runs = {
+        "hand-written spin-1 (replaced)": lambda: legacy.advance_packed(Yl, pl, dt, n),
+        "generic generated": lambda: advance(X0, lc, p.Cr, p.Ci, dt, n, st=st, reduced=True),
+    }
     out = {}
-    for name, fn in (
-        ("hand-written spin-1 (replaced)", legacy_samples),
-        ("generic generated", engine_samples),
-    ):
-        fn(D[sel], KK[sel], 2 * dt, dt)  # compile
+    for name, fn in runs.items():
+        fn().block_until_ready()  # compile
         times = []
-        for _ in range(5):
+        for _ in range(7):
             t0 = time.perf_counter()
-            res = fn(D[sel], KK[sel], T, dt)
+            res = fn().block_until_ready()
             times.append(time.perf_counter() - t0)
-        out[name] = (float(np.median(times)), res)
-    (t_old, a_old), (t_new, a_new) = out.values()
-    print(f"\n0. RK4 dt {dt} to T = {T}, {Bn} Fig. 4 points, median of 5 (same run)")
+        out[name] = (float(np.median(times)), np.asarray(res))
+    (t_old, r_old), (t_new, r_new) = out.values()
+    s_old = np.sqrt(2) * ((r_old[2] + r_old[4]) + 1j * (r_old[3] + r_old[5]))
+    Yn = expand(r_new, st.d)
+    s_new = np.sqrt(2) * ((Yn[3] + Yn[7]) + 1j * (Yn[4] + Yn[8]))
+    print(f"\n0. RK4 dt {dt} to T = {T}, {Bn} Fig. 4 points, median of 7 (same run)")
     print("| right-hand side | wall [s] | (points x time)/s |")
     print("|---|---:|---:|")
     for name, (t, _) in out.items():
         print(f"| {name} | {t:.3f} | {Bn * T / t:.3g} |")
     print(f"   ratio generic / hand-written wall time: {t_new / t_old:.2f}")
-    print(f"   max |<S^+>(T)| difference between the two: {np.max(np.abs(a_new - a_old)):.1e}")
+    print(f"   max |<S^+>(T)| difference between the two: {np.max(np.abs(s_new - s_old)):.1e}")
 
 
 def machine() -> str:
