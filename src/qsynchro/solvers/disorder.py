@@ -52,7 +52,7 @@ import scipy.optimize
 from qsynchro.models.disorder import Distribution, Lorentzian
 from qsynchro.models.network import Network
 from qsynchro.models.oscillator import Oscillator, spin1
-from qsynchro.solvers.stability import _rates, coherence_block, critical_coupling
+from qsynchro.solvers.stability import _brent_threshold, _rates, coherence_block, critical_coupling
 
 __all__ = [
     "critical_coupling_with_disorder",
@@ -171,15 +171,7 @@ def dissipative_critical_rate(
     def s(k: float) -> float:
         return float(max_growth_rate(with_dissipative_coupling(base, k))) - w
 
-    grid = np.concatenate([[0.0], np.geomspace(1e-4, kappa_max, 200)])
-    vals = np.array([s(k) for k in grid])
-    idx = np.nonzero(vals > 0)[0]
-    if idx.size == 0:
-        return math.inf
-    i = int(idx[0])
-    if i == 0:
-        return 0.0
-    return float(scipy.optimize.brentq(s, grid[i - 1], grid[i], xtol=1e-12, rtol=1e-12))
+    return _brent_threshold(s, kappa_max, 1e-12, n_grid=200, V_min=1e-4, rtol=1e-12)
 
 
 def critical_coupling_with_disorder(

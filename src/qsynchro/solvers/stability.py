@@ -347,8 +347,14 @@ def _spin1_growth(V: float, gp: float, gm: float, K: float) -> float:
     return float(max_growth_rate(Network.single_group(K, V, gp, gm)))
 
 
-def _brent_threshold(f: Any, V_max: float, xtol: float, n_grid: int = 400) -> float:
-    grid = np.concatenate([[0.0], np.geomspace(1e-6, V_max, n_grid)])
+def _brent_threshold(
+    f: Any, V_max: float, xtol: float, n_grid: int = 400, V_min: float = 1e-6, rtol: float = 1e-13
+) -> float:
+    """First sign change of ``f`` on 0 and a geometric grid V_min..V_max, refined by Brent.
+
+    ``math.inf`` if ``f`` stays non-positive, 0 if it is positive at 0.
+    """
+    grid = np.concatenate([[0.0], np.geomspace(V_min, V_max, n_grid)])
     vals = np.array([f(V) for V in grid])
     idx = np.nonzero(vals > 0)[0]
     if idx.size == 0:
@@ -356,7 +362,7 @@ def _brent_threshold(f: Any, V_max: float, xtol: float, n_grid: int = 400) -> fl
     i = int(idx[0])
     if i == 0:
         return 0.0
-    return float(scipy.optimize.brentq(f, grid[i - 1], grid[i], xtol=xtol, rtol=1e-13))
+    return float(scipy.optimize.brentq(f, grid[i - 1], grid[i], xtol=xtol, rtol=rtol))
 
 
 def critical_coupling_numeric(
