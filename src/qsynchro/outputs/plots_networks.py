@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
 
@@ -43,12 +44,20 @@ def plot_nonreciprocal(ds: xr.Dataset, path: str | Path) -> Path:
     fig = Figure(figsize=(13, 3.8), layout="constrained")
     axs = fig.subplots(1, 3)
     ext = [float(ds.a[0]), float(ds.a[-1]), float(ds.s[0]), float(ds.s[-1])]
-    for i, (name, cmap) in enumerate(
-        (("classification", "viridis"), ("path", "cividis"), ("relative_phase", "twilight"))
-    ):
+    # categorical panels on fixed 0..2 scales; the phase on a cyclic map over (-pi, pi]
+    panels = (
+        ("classification", "viridis", -0.5, 2.5),
+        ("path", "cividis", -0.5, 2.5),
+        ("relative_phase", "twilight", -np.pi, np.pi),
+    )
+    for i, (name, cmap, lo, hi) in enumerate(panels):
         ax = axs[i]
-        im = ax.imshow(ds[name].values, origin="lower", extent=ext, aspect="auto", cmap=cmap)
-        fig.colorbar(im, ax=ax, label=ds[name].attrs.get("long_name", name))
+        im = ax.imshow(
+            ds[name].values, origin="lower", extent=ext, aspect="auto", cmap=cmap, vmin=lo, vmax=hi
+        )
+        cb = fig.colorbar(im, ax=ax, label=ds[name].attrs.get("long_name", name))
+        if name != "relative_phase":
+            cb.set_ticks([0, 1, 2])
         ax.set_xlabel("nonreciprocal part a")
         ax.set_ylabel("reciprocal part s")
         panel_label(ax, f"({'abc'[i]})")
