@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from qsynchro.measures.order import classify, global_order_parameter, order_parameter_group
+from qsynchro.measures.order import global_order_parameter
 from qsynchro.measures.spectra import dominant_frequency, frequency_resolution, spectrum
 from qsynchro.models.network import Network
 from qsynchro.solvers.attractor import find_attractor
@@ -51,8 +51,9 @@ class Attractor:
         frequency: dominant frequency per group (0.0 if unsynchronized), (*batch, G).
         relative_phase: phase relative to group 0 (0.0 unless both synchronized), (*batch, G).
         classification: 0 unsynchronized, 1 partial, 2 full, (*batch,).
-        phase_coherence: smallest :math:`|\overline{e^{i(\phi_\sigma-\phi_0)}}|` over groups
-            (1 for locked points), (*batch,).
+        phase_coherence: smallest :math:`|\overline{e^{i(\phi_\sigma-\phi_\tau)}}|` over
+            pairs of groups, the quantity ``classification`` compares with
+            ``lock_threshold`` (1 for locked points and for G = 1), (*batch,).
         populations: time-averaged populations, (*batch, G, d).
         coherences: time-averaged :math:`|\rho_{ij}|`, i < j row-major, (*batch, G, d(d-1)/2).
         path: 0 stable (unsynchronized state, nothing integrated), 1 locked (Newton),
@@ -139,6 +140,23 @@ class Attractor:
         return ds
 
 
+def _min_pair_coherence(u: np.ndarray, zero: np.ndarray) -> np.ndarray:
+    r"""Smallest :math:`|\overline{u_a u_b^*}|` over pairs a < b; u (n, G, T), zero (n, G)."""
+    n, G, T = u.shape
+    if G == 2:
+        c = np.abs(np.mean(u[:, 0] * np.conj(u[:, 1]), -1))
+        return np.where(zero[:, 0] | zero[:, 1], 0.0, c)
+    out = np.ones(n)
+    a, b = np.triu_indices(G, 1)
+    step = max(1, 2**22 // (G * G))  # the (step, G, G) coherence matrices stay small
+    for s in range(0, n, step):
+        sl = slice(s, s + step)
+        c = np.abs(u[sl] @ np.conj(np.swapaxes(u[sl], -1, -2))) / T  # (step, G, G)
+        c = np.where(zero[sl, :, None] | zero[sl, None, :], 0.0, c)
+        out[sl] = np.min(c[:, a, b], -1)
+    return out
+
+
 def measure_attractor(
     raw: RawAttractor, settings: AttractorSettings, *, with_signal: bool = True
 ) -> Attractor:
@@ -155,37 +173,45 @@ def measure_attractor(
     method, finite = raw.method, raw.finite
     I = np.nonzero(method == METHOD_INTEGRATED)[0]
     E = np.nonzero(method != METHOD_INTEGRATED)[0]  # exact: stable or locked
-    spI = np.where(finite[I, None, None], raw.samples[I], 0.0)
+    spI = np.where(finite[I, None, None], raw.samples, 0.0)  # compact: integrated points
     op = np.zeros((B, G))
     glob = np.zeros(B)
     w = np.zeros((B, G))
     cross = np.zeros((B, G), dtype=np.complex128)
-    cls = np.zeros(B, dtype=np.int8)
     pc = np.ones(B)
-    op[I] = order_parameter_group(spI)
+    absI = np.abs(spI)
+    op[I] = absI.mean(-1)
     glob[I] = global_order_parameter(spI)
     omega, PI = spectrum(spI, st.sample_dt)
     w[I] = np.nan_to_num(dominant_frequency(omega, PI))
     cross[I] = np.mean(spI * np.conj(spI[:, :1]), axis=-1)
-    cls[I] = classify(spI, amplitude_threshold=thr, lock_threshold=st.lock_threshold)
-    u = np.exp(1j * np.angle(spI))
-    zero = np.any(spI == 0, -1)
-    pcI = np.where(zero, 0.0, np.abs(np.mean(u * np.conj(u[:, :1]), -1)))
-    pc[I] = np.min(pcI, -1) if G > 1 else 1.0
+    if G > 1:
+        # pairwise coherence |<e^{i(phi_a - phi_b)}>| (classify's definition), 0 where an
+        # amplitude vanishes; the phase factors are computed once
+        with np.errstate(invalid="ignore", divide="ignore"):
+            u = np.where(absI > 0, spI / absI, 0.0)
+        pc[I] = _min_pair_coherence(u, np.any(absI == 0, -1))
     aE = np.where(finite[E, None], raw.amplitude[E], 0.0)
     op[E] = np.abs(aE)
     glob[E] = np.abs(aE.mean(-1))
     w[E] = np.nan_to_num(raw.omega[E])[:, None]
     cross[E] = aE * np.conj(aE[:, :1])
-    syncE = op[E] >= thr
-    cls[E] = np.where(np.all(syncE, -1), 2, np.where(np.any(syncE, -1), 1, 0))
     synced = op >= thr
+    # classify (measures.order): 2 all synchronized and every pair phase-locked (exact
+    # windows are locked), 1 some synchronized, 0 none
+    locked = pc >= st.lock_threshold
+    cls = np.where(np.all(synced, -1) & locked, 2, np.where(np.any(synced, -1), 1, 0))
+    cls = cls.astype(np.int8)
     w = np.where(synced, w, 0.0)
     relph = np.where(synced & synced[:, :1], np.angle(cross), 0.0)
-    signal = np.array(raw.samples)
-    signal[E] = aE[:, :, None] * np.exp(
-        1j * np.nan_to_num(raw.omega[E])[:, None, None] * st.times()
-    )
+    if with_signal:
+        signal = np.zeros((B, G, n), dtype=np.complex128)
+        signal[I] = raw.samples
+        signal[E] = aE[:, :, None] * np.exp(
+            1j * np.nan_to_num(raw.omega[E])[:, None, None] * st.times()
+        )
+    else:
+        signal = np.zeros((B, G, 0), dtype=np.complex128)
     status = np.full(B, STATUS_OK, dtype=np.int8)
     reason = np.full(B, "", dtype=object)
     nc = finite & (raw.residual > st.convergence_rtol)

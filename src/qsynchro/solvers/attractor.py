@@ -145,11 +145,16 @@ def _half_residual(sp: np.ndarray, st: AttractorSettings) -> np.ndarray:
 
 
 def _phase_locked(sp: np.ndarray, threshold: float) -> np.ndarray:
-    """All pairs of groups phase-coherent above ``threshold`` over the window; (B,)."""
-    u = np.exp(1j * np.angle(sp))
-    ref = u[:, :1]
-    pc = np.abs(np.mean(u * np.conj(ref), -1))  # coherence with group 0 (G = 1: 1)
-    zero = np.any(sp == 0, -1)
+    """All groups phase-coherent with group 0 above ``threshold`` over the window; (B,).
+
+    A screen for Newton candidates only (the classification is made in
+    :mod:`qsynchro.measures.attractor`); invariant under a common frame rotation.
+    """
+    a = np.abs(sp)
+    zero = np.any(a == 0, -1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = np.where(a > 0, sp / a, 0.0)
+    pc = np.abs(np.mean(u * np.conj(u[:, :1]), -1))  # coherence with group 0 (G = 1: 1)
     return np.all(np.where(zero, 0.0, pc) >= threshold, -1)
 
 
@@ -204,8 +209,17 @@ def _try_locked(
     return ok, amp, om, mags
 
 
-def _integrate(model: Network, st: AttractorSettings, out: dict[str, np.ndarray]) -> None:
-    """Staged integration of every point of the flat ``model``; fills ``out`` in place."""
+def _integrate(
+    model: Network,
+    st: AttractorSettings,
+    out: dict[str, np.ndarray],
+    windows: list[tuple[np.ndarray, np.ndarray]],
+) -> None:
+    """Staged integration of every point of the flat ``model``; fills ``out`` in place.
+
+    The lab-frame windows of the integrated points are appended to ``windows`` as
+    ``(indices, samples (n, G, n_samples))`` (only those points store a window).
+    """
     mst = structure(model.oscillator)
     rotating = model.u1_symmetric
     omega_f = _frame(model)
@@ -267,9 +281,9 @@ def _integrate(model: Network, st: AttractorSettings, out: dict[str, np.ndarray]
                 reduced=True,
             )
             sampled = True
-            sp_w = np.array(np.transpose(np.asarray(sp_w), (2, 1, 0)))  # (size, G, n)
-            tk = t_stage + st.times()
-            sp_w[:count] *= np.exp(1j * omega_f[act][:, None, None] * tk)
+            # (size, G, n) in the integration frame: |<A>| and the phase coherence between
+            # groups do not depend on the frame, so only the windows kept are rotated back
+            sp_w = np.transpose(np.asarray(sp_w), (2, 1, 0))
             mags_w = np.transpose(np.asarray(mags_w), (2, 1, 0))  # (size, G, n_mag)
             res = _half_residual(sp_w, st)
             finite = np.all(np.isfinite(sp_w), axis=(1, 2))
@@ -277,14 +291,15 @@ def _integrate(model: Network, st: AttractorSettings, out: dict[str, np.ndarray]
             last = t_stage + 2 * W > st.t_max + 1e-9
             take = ~resolved & (conv | last)
             gi = act[take[:count]]
-            out["sp"][gi] = sp_w[take]
+            tk = t_stage + st.times()
+            windows.append((gi, sp_w[take] * np.exp(1j * omega_f[gi][:, None, None] * tk)))
             out["mags"][gi] = mags_w[take]
             out["method"][gi] = METHOD_INTEGRATED
             out["t_int"][gi] = t_stage + W
             out["residual"][gi] = res[take]
             resolved |= take
             # Newton again next stage only where the groups look phase-locked
-            cand_w = _phase_locked(sp_w, st.lock_threshold)[:count]
+            cand_w = _phase_locked(sp_w[:count], st.lock_threshold)
         else:
             cand_w = np.ones(count, dtype=bool)
         keep = ~resolved[:count]
@@ -338,7 +353,6 @@ def find_attractor(model: Network, settings: AttractorSettings) -> RawAttractor:
             stable[:] = False
         a_star = np.einsum("ij,...ji->...", flat.oscillator.coupling_operator, rho_star)
         out = {
-            "sp": np.zeros((B, G, st.n_samples), dtype=np.complex128),
             "mags": _magnitudes_of(rho_star).reshape(B, G, n_mag),
             "method": np.full(B, METHOD_STABLE, dtype=np.int8),
             "t_int": np.zeros(B),
@@ -348,22 +362,31 @@ def find_attractor(model: Network, settings: AttractorSettings) -> RawAttractor:
             "omega": np.zeros(B),
         }
         idx = np.nonzero(~stable)[0]
+        windows: list[tuple[np.ndarray, np.ndarray]] = []
         if idx.size:
             sub = {k: v[idx] for k, v in out.items()}
-            _integrate(flat.take(idx), st, sub)
+            _integrate(flat.take(idx), st, sub, windows)
             for k, v in sub.items():
                 out[k][idx] = v
+    # compact windows of the integrated points, in the order of np.nonzero(method == 2)
+    samples = np.zeros((0, G, st.n_samples), dtype=np.complex128)
+    if windows:
+        where = np.concatenate([w[0] for w in windows])
+        order = np.argsort(idx[where])
+        samples = np.concatenate([w[1] for w in windows])[order]
+    ok_window = np.ones(B, dtype=bool)
+    ok_window[out["method"] == METHOD_INTEGRATED] = np.all(np.isfinite(samples), axis=(1, 2))
     finite = (
         np.all(np.isfinite(out["mags"]), axis=(1, 2))
         & np.all(np.isfinite(out["amp"]), -1)
         & np.isfinite(out["omega"])
-        & np.all(np.isfinite(out["sp"]), axis=(1, 2))
+        & ok_window
     )
     return RawAttractor(
         method=out["method"],
         amplitude=out["amp"],
         omega=out["omega"],
-        samples=out["sp"],
+        samples=samples,
         magnitudes=out["mags"],
         growth=growth,
         t_integrated=out["t_int"],

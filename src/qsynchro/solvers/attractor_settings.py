@@ -130,8 +130,9 @@ class RawAttractor:
         amplitude: :math:`\langle A\rangle_\sigma` at the window start for methods 0 and 1
             (then :math:`\langle A\rangle_\sigma(t) = a_\sigma e^{i\omega t}` exactly), (B, G).
         omega: common frequency of methods 0 and 1 (lab frame), (B,).
-        samples: the window :math:`\langle A\rangle_\sigma(t_k)` of method-2 points (zeros
-            elsewhere), (B, G, n_samples), lab frame.
+        samples: the window :math:`\langle A\rangle_\sigma(t_k)` of the method-2 points only,
+            in the order of ``np.nonzero(method == 2)``, (n_integrated, G, n_samples), lab
+            frame (compact: locked and stable points have exact windows and store none).
         magnitudes: time averages of the populations and :math:`|\rho_{ij}|` (i < j,
             row-major), (B, G, d + d(d-1)/2).
         growth: largest growth rate at the unsynchronized state, (B,).
