@@ -39,13 +39,8 @@ from typing import Any
 import numpy as np
 
 from qsynchro._checks import check_density_matrix, check_int, check_nonnegative
-from qsynchro.measures.smax_quadratic import (
-    SMaxResult,
-    _from_q,
-    exp_upper,
-    log_rounding,
-    s_max_from_quadratic,
-)
+from qsynchro.measures.smax_quadratic import s_max_from_quadratic
+from qsynchro.measures.smax_result import SMaxResult, _from_q, exp_upper, log_rounding
 from qsynchro.measures.smax_structured import (
     s_max_structured,
     structured_max,
