@@ -38,7 +38,7 @@ def _structured(x: Any) -> Any | None:
     except ImportError:  # pragma: no cover
         Maser = None
     if Maser is not None and isinstance(x, Maser):
-        from qsynchro.solvers.steady import structured_steady_state
+        from qsynchro.solvers.maser_structured import structured_steady_state
 
         return structured_steady_state(x)
     if all(hasattr(x, k) for k in ("block", "p_dark", "weights")) and not isinstance(x, np.ndarray):
