@@ -47,6 +47,7 @@ from qsynchro.measures.smax_structured import (
     structured_rounding,
     structured_state_margin,
 )
+from qsynchro.models.maser import Maser
 
 __all__ = [
     "SMaxResult",
@@ -105,12 +106,7 @@ def s_max(
     branch_and_bound_max_dim = check_int(
         "branch_and_bound_max_dim", branch_and_bound_max_dim, minimum=0
     )
-    model_cls = None
-    try:
-        from qsynchro.models.maser import Maser as model_cls  # type: ignore[no-redef]
-    except ImportError:  # pragma: no cover - during development only
-        model_cls = None
-    if model_cls is not None and isinstance(x, model_cls):
+    if isinstance(x, Maser):
         from qsynchro.solvers.steady import steady_state_dense, structured_steady_state
 
         if x.n_h == x.n_c or x.lam_eff == 0.0:  # diagonal steady state: S_max = 0

@@ -54,11 +54,9 @@ Status: ``failed`` when the steady state is not unique (e.g. ``gamma_h = 0``).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -356,15 +354,6 @@ class MaserKernel:
         for m in out:
             out[m] = np.where(ok.reshape((B,) + (1,) * (out[m].ndim - 1)), out[m], np.nan)
         return ChunkResult(values=out, status=status, reason=reason.astype(str))
-
-
-def settings_from(**kwargs: Any) -> MaserSettings:
-    """Build :class:`MaserSettings`; unknown names are an error listing the valid ones."""
-    valid = {f.name for f in dataclasses.fields(MaserSettings)}
-    unknown = sorted(set(kwargs) - valid)
-    if unknown:
-        raise ValueError(f"Unknown setting(s) {unknown}; valid settings are {sorted(valid)}.")
-    return MaserSettings(**kwargs)
 
 
 register_kernel("maser", MaserKernel)
