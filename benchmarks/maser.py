@@ -31,6 +31,7 @@ import qutip
 import scipy
 from scipy.optimize import minimize
 
+from _maser_peer import qutip_liouvillian
 from qsynchro.experiments import reproduce
 from qsynchro.experiments.murtadho2023 import sweeps
 from qsynchro.experiments.runner import run_sweep
@@ -54,28 +55,6 @@ def model(N: int, seed: int = 0, ratio: float = 10.0) -> Maser:
     rng = np.random.default_rng(seed)
     lam = 0.1 * np.concatenate([[1.0], rng.random(N - 1)])
     return Maser(N, lam, n_h=ratio * PAPER["n_c"], **PAPER)
-
-
-def qutip_liouvillian(m: Maser) -> qutip.Qobj:
-    """Rotating-frame Liouvillian of Eq. 8 from Qobj operators (paper's factor-2 dissipator)."""
-    D = m.D
-    ket = [qutip.basis(D, n) for n in range(D)]
-    Om = m.drive_frequency
-    H = (m.omega_1 + Om / 2) * ket[1] * ket[1].dag()
-    lam = m.lam_vector
-    for j in range(2, D):
-        H += (m.omega_2 - Om / 2) * ket[j] * ket[j].dag()
-        H += lam[j - 2] * ket[1] * ket[j].dag() + np.conj(lam[j - 2]) * ket[j] * ket[1].dag()
-    c = [
-        np.sqrt(2 * m.Gamma_c1) * ket[0] * ket[1].dag(),
-        np.sqrt(2 * m.Gamma_c2) * ket[1] * ket[0].dag(),
-    ]
-    for j in range(2, D):
-        c += [
-            np.sqrt(2 * m.Gamma_h1) * ket[0] * ket[j].dag(),
-            np.sqrt(2 * m.Gamma_h2) * ket[j] * ket[0].dag(),
-        ]
-    return qutip.liouvillian(H, c)
 
 
 def peer(m: Maser, restarts: int = 20, seed: int = 0) -> float:

@@ -20,6 +20,7 @@ import time
 import numpy as np
 import qutip
 
+from _maser_peer import qutip_liouvillian
 from qsynchro.models.maser import Maser
 from qsynchro.solvers.steady import steady_state_dense, structured_steady_state
 
@@ -31,27 +32,6 @@ def median_time(fn, repeats):
         fn()
         ts.append(time.perf_counter() - t0)
     return statistics.median(ts)
-
-
-def qutip_liouvillian(m: Maser):
-    D = m.D
-    ket = [qutip.basis(D, n) for n in range(D)]
-    Om = m.drive_frequency
-    H = (m.omega_1 + Om / 2) * ket[1] * ket[1].dag()
-    lam = m.lam_vector
-    for j in range(2, D):
-        H += (m.omega_2 - Om / 2) * ket[j] * ket[j].dag()
-        H += lam[j - 2] * ket[1] * ket[j].dag() + np.conj(lam[j - 2]) * ket[j] * ket[1].dag()
-    c = [
-        np.sqrt(2 * m.Gamma_c1) * ket[0] * ket[1].dag(),
-        np.sqrt(2 * m.Gamma_c2) * ket[1] * ket[0].dag(),
-    ]
-    for j in range(2, D):
-        c += [
-            np.sqrt(2 * m.Gamma_h1) * ket[0] * ket[j].dag(),
-            np.sqrt(2 * m.Gamma_h2) * ket[j] * ket[0].dag(),
-        ]
-    return qutip.liouvillian(H, c)
 
 
 def main() -> None:

@@ -149,28 +149,6 @@ def engine_samples(delta: np.ndarray, K: np.ndarray, T: float, dt: float) -> np.
     return ((sr + 1j * si) * np.exp(1j * wf * T)).T
 
 
-def legacy_samples(delta: np.ndarray, K: np.ndarray, T: float, dt: float) -> np.ndarray:
-    """The same with the frozen hand-written spin-1 kernel."""
-    m = Network.two_groups(delta, K, 1.0, 1.0, 0.5)
-    wf = 0.5 * np.asarray(K)
-    f = lambda a: jnp.asarray(np.ascontiguousarray(a, dtype=np.float64))  # noqa: E731
-    p = legacy.PackedParams(
-        f(m.detuning.T - wf),
-        f(m.K),
-        f(np.moveaxis(m.coupling, 0, -1)),
-        f(m.gamma_plus),
-        f(m.gamma_minus),
-    )
-    B = delta.size
-    a = np.sqrt(1 - 2 * EPS**2)
-    Y = np.zeros((8, 2, B))
-    Y[0] = Y[1] = Y[6] = EPS**2
-    Y[2] = Y[4] = EPS * a
-    Y = np.asarray(legacy.advance_packed(jnp.asarray(Y), p, dt, round(T / dt)))
-    s = np.sqrt(2) * ((Y[2] + Y[4]) + 1j * (Y[3] + Y[5]))
-    return (s * np.exp(1j * wf * T)).T
-
-
 def side_by_side(D: np.ndarray, KK: np.ndarray, rng: np.random.Generator) -> None:
     """Part 0: generated rhs vs the frozen hand-written spin-1 kernel, same points and dt.
 

@@ -29,6 +29,8 @@ __all__ = [
     "check_nonnegative",
     "check_positive",
     "check_square",
+    "reject_parameters",
+    "unsupported_model",
 ]
 
 
@@ -149,3 +151,28 @@ def check_density_matrix(
             f"{eig_min:.3g}."
         )
     return arr
+
+
+def reject_parameters(verb: str, model: Any, parameters: dict[str, Any]) -> None:
+    """Refuse keyword parameters for a model that binds its own (all but an Oscillator).
+
+    For the verbs that dispatch on the kind of model (``steady_state``, ``to_qutip``):
+    only an ``Oscillator`` takes its coefficients and rates as keywords.
+    """
+    if parameters:
+        raise TypeError(
+            f"{verb}() takes keyword parameters only for an Oscillator, but got a "
+            f"{type(model).__name__} and {sorted(parameters)}."
+        )
+
+
+def unsupported_model(verb: str, model: Any, supported: str, *, hint: str = "") -> TypeError:
+    """The one-line error of a verb given a kind of model it does not support.
+
+    Returns the ``TypeError`` (the caller raises it, so the traceback ends at the verb).
+    ``supported`` names the supported models; ``hint`` is added only for a mean-field
+    ``Network`` (nonlinear, so linear verbs point to the verb or model that fits).
+    """
+    name = type(model).__name__
+    extra = f" {hint}" if hint and name == "Network" else ""
+    return TypeError(f"{verb}() supports {supported}, but got {name}.{extra}")

@@ -23,6 +23,7 @@ from qsynchro.equations.maser import (
     rotating_liouvillian,
 )
 from qsynchro.models.maser import Maser
+from qsynchro.models.network import Network
 from qsynchro.solvers.maser_analytic import steady_state_closed_form
 from qsynchro.solvers.steady import (
     MaserState,
@@ -187,6 +188,12 @@ def test_bad_input():
         TypeError, match=r"steady_state\(\) supports Maser, Oscillator and DrivenOscillator"
     ):
         steady_state(np.eye(3))
+    with pytest.raises(
+        TypeError, match=r"Network\. A mean-field Network is nonlinear: use attractor"
+    ):
+        steady_state(Network.two_groups(0.1, 0.0, 1.0, 0.5, 0.5))
+    with pytest.raises(TypeError, match=r"keyword parameters only for an Oscillator.*\['n_h'\]"):
+        steady_state(Maser(2, 0.1, 1.0, 0.5, 0.1, 0.2), n_h=2.0)
     with pytest.raises(ValueError, match="numerically not unique"):
         structured_steady_state(Maser(2, 0.0, 1.0, 0.0, 1.0, 1e-280))
 

@@ -200,6 +200,8 @@ def test_to_qutip_cross_checks_in_one_line():
     )
     with pytest.raises(TypeError, match="A mean-field Network is nonlinear"):
         qs.to_qutip(qs.Network.two_groups(0.1, 0.0, 1.0, 0.5, 0.5))
+    with pytest.raises(TypeError, match=r"keyword parameters only for an Oscillator"):
+        qs.to_qutip(maser, n_h=2.0)
 
 
 def test_one_way_coupling_entrains_the_driven_group_in_a_growing_range():

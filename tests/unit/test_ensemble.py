@@ -14,7 +14,7 @@ from qsynchro.equations.permutation import (
     sector_dim,
     units_of,
 )
-from qsynchro.equations.symmetric_basis import Units, _enumerate, _rank
+from qsynchro.equations.symmetric_counts import Units, _enumerate, _rank
 from qsynchro.models.ensemble import Ensemble
 from qsynchro.models.oscillator import Oscillator, spin1, van_der_pol
 

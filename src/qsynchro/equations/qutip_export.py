@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from qsynchro._checks import reject_parameters, unsupported_model
 from qsynchro.equations.maser import jump_operators, rotating_hamiltonian
 from qsynchro.models.ensemble import Ensemble
 from qsynchro.models.maser import Maser
@@ -42,11 +43,7 @@ def to_qutip(model: Any, **parameters: float) -> QutipModel:
     """
     if isinstance(model, Oscillator):
         return oscillator_to_qutip(model, **parameters)
-    if parameters:
-        raise TypeError(
-            f"to_qutip() takes keyword parameters only for an Oscillator, but got a "
-            f"{type(model).__name__}."
-        )
+    reject_parameters("to_qutip", model, parameters)
     if isinstance(model, Ensemble):
         return ensemble_to_qutip(model)
     if isinstance(model, Maser):
@@ -57,12 +54,9 @@ def to_qutip(model: Any, **parameters: float) -> QutipModel:
         H = qt.Qobj(rotating_hamiltonian(model), dims=[[D], [D]])
         c_ops = [qt.Qobj(math.sqrt(2.0 * r) * o, dims=[[D], [D]]) for o, r in zip(ops, rates)]
         return QutipModel(H, c_ops)
-    hint = (
-        " A mean-field Network is nonlinear: use Ensemble(N, ...) for a finite-N model."
-        if type(model).__name__ == "Network"
-        else ""
-    )
-    raise TypeError(
-        f"to_qutip() supports Oscillator, Ensemble and Maser, but got {type(model).__name__}."
-        + hint
+    raise unsupported_model(
+        "to_qutip",
+        model,
+        "Oscillator, Ensemble and Maser",
+        hint="A mean-field Network is nonlinear: use Ensemble(N, ...) for a finite-N model.",
     )

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from qsynchro._checks import check_density_matrix
+from qsynchro.models.maser import Maser
 
 __all__ = ["entrainment", "l1_bound", "l1_coherence"]
 
@@ -33,12 +34,8 @@ def _log_pref(D: int) -> float:
 
 
 def _structured(x: Any) -> Any | None:
-    try:
-        from qsynchro.models.maser import Maser
-    except ImportError:  # pragma: no cover
-        Maser = None
-    if Maser is not None and isinstance(x, Maser):
-        from qsynchro.solvers.steady import structured_steady_state
+    if isinstance(x, Maser):
+        from qsynchro.solvers.maser_structured import structured_steady_state
 
         return structured_steady_state(x)
     if all(hasattr(x, k) for k in ("block", "p_dark", "weights")) and not isinstance(x, np.ndarray):

@@ -39,19 +39,15 @@ from typing import Any
 import numpy as np
 
 from qsynchro._checks import check_density_matrix, check_int, check_nonnegative
-from qsynchro.measures.smax_quadratic import (
-    SMaxResult,
-    _from_q,
-    exp_upper,
-    log_rounding,
-    s_max_from_quadratic,
-)
+from qsynchro.measures.smax_quadratic import s_max_from_quadratic
+from qsynchro.measures.smax_result import SMaxResult, _from_q, exp_upper, log_rounding
 from qsynchro.measures.smax_structured import (
     s_max_structured,
     structured_max,
     structured_rounding,
     structured_state_margin,
 )
+from qsynchro.models.maser import Maser
 
 __all__ = [
     "SMaxResult",
@@ -110,12 +106,7 @@ def s_max(
     branch_and_bound_max_dim = check_int(
         "branch_and_bound_max_dim", branch_and_bound_max_dim, minimum=0
     )
-    model_cls = None
-    try:
-        from qsynchro.models.maser import Maser as model_cls  # type: ignore[no-redef]
-    except ImportError:  # pragma: no cover - during development only
-        model_cls = None
-    if model_cls is not None and isinstance(x, model_cls):
+    if isinstance(x, Maser):
         from qsynchro.solvers.steady import steady_state_dense, structured_steady_state
 
         if x.n_h == x.n_c or x.lam_eff == 0.0:  # diagonal steady state: S_max = 0

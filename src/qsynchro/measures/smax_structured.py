@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from qsynchro._checks import check_finite, check_nonnegative
-from qsynchro.measures.smax_quadratic import SMaxResult, _from_q
+from qsynchro.measures.smax_result import SMaxResult, _from_q
 
 __all__ = [
     "s_max_structured",

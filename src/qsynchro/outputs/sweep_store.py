@@ -13,6 +13,8 @@ therefore holds about one chunk at a time, whatever the size of the sweep::
                        in memory (qsynchro.experiments.runner.run_sweep decides)
     DIR/.lock          flock held by the running sweep
 
+(``sweep.json`` and ``.lock``: :mod:`qsynchro.outputs.sweep_dir`.)
+
 A sweep chunk (a contiguous range of the C-order numbering) is written as at
 most ``2 * ndim - 1`` rectangular boxes (:func:`~qsynchro.sweeps.grid.flat_boxes`);
 storage blocks are C-contiguous blocks of about one chunk
@@ -37,9 +39,7 @@ import contextlib
 import dataclasses
 import json
 import math
-import os
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ import numpy as np
 import xarray as xr
 
 from qsynchro.outputs.store import atomic_write_bytes, read_dataset
+from qsynchro.outputs.sweep_dir import META, describe_difference, directory_lock, read_meta
 from qsynchro.sweeps.assemble import STATUS_ATTRS, Layout, check_dtype, status_counts
 from qsynchro.sweeps.grid import Sweep, block_shape, flat_boxes
 from qsynchro.sweeps.kernel import STATUS_NAMES, STATUS_PENDING, ChunkResult
@@ -90,36 +91,6 @@ def dataset_nbytes(ds: xr.Dataset) -> int:
     )
 
 
-def _difference(old: Sweep, new: Sweep) -> str:
-    """Short description of what differs between two declarations (first 3 items)."""
-    a, b = old.to_dict(), new.to_dict()
-    diffs: list[str] = []
-    for key in ("kernel", "measures"):
-        if a[key] != b[key]:
-            diffs.append(f"{key}: {a[key]} -> {b[key]}")
-    axes_a = {x["name"]: x["values"] for x in a["axes"]}
-    axes_b = {x["name"]: x["values"] for x in b["axes"]}
-    if list(axes_a) != list(axes_b):
-        diffs.append(f"axes: {list(axes_a)} -> {list(axes_b)}")
-    else:
-        for name, vals in axes_a.items():
-            if vals != axes_b[name]:
-                diffs.append(
-                    f"axis {name}: {len(vals)} values in [{min(vals):g}, {max(vals):g}] -> "
-                    f"{len(axes_b[name])} values in [{min(axes_b[name]):g}, "
-                    f"{max(axes_b[name]):g}]"
-                )
-    for key in ("fixed", "settings"):
-        da, db = a[key] or {}, b[key] or {}
-        for k in sorted(set(da) | set(db)):
-            if da.get(k) != db.get(k):
-                diffs.append(f"{key}.{k}: {da.get(k)!r} -> {db.get(k)!r}")
-    if not diffs:
-        return "fingerprints differ"
-    more = f", and {len(diffs) - 3} more" if len(diffs) > 3 else ""
-    return "; ".join(diffs[:3]) + more
-
-
 class SweepStore:
     """Zarr store of a sweep in directory ``root`` (a :class:`~qsynchro.sweeps.run.ChunkSink`).
 
@@ -129,7 +100,7 @@ class SweepStore:
     (:func:`qsynchro.sweeps.run.prepare_sweep`).
     """
 
-    META = "sweep.json"
+    META = META
     DATA = "result.zarr"
     FORMAT = "qsynchro-sweep-store/2"
 
@@ -149,8 +120,8 @@ class SweepStore:
             if previous.fingerprint() != sweep.fingerprint():
                 raise ValueError(
                     f"Output directory {str(self.root)!r} holds a different sweep declaration "
-                    f"({_difference(previous, sweep)}); use a new directory, or delete it to "
-                    "start over."
+                    f"({describe_difference(previous, sweep)}); use a new directory, or delete "
+                    "it to start over."
                 )
             self._chunk_size = old.get("chunk_size")
             self._legacy = old.get("format") != self.FORMAT and not self.path.exists()
@@ -170,55 +141,15 @@ class SweepStore:
         """The store in ``root`` with the declaration it holds (for reading)."""
         return cls(root, Sweep.from_dict(cls.read_meta(root)["sweep"]))
 
-    @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
+    def lock(self) -> contextlib.AbstractContextManager[None]:
         """Hold an exclusive lock on the directory while a run writes to it.
 
-        A second run into the same directory is refused (``ValueError``) instead of
-        mixing its chunks in. The lock is an ``flock`` on ``root/.lock``: the kernel
-        releases it when the process dies, even after ``kill -9``.
+        A second run into the same directory is refused (``ValueError``); see
+        :func:`qsynchro.outputs.sweep_dir.directory_lock`.
         """
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - not POSIX: no lock
-            yield
-            return
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                other = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-                raise ValueError(
-                    f"Output directory {str(self.root)!r} is in use by another running sweep "
-                    f"(pid {other}); wait for it to finish or use another directory."
-                ) from None
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode(), 0)
-            try:
-                yield
-            finally:
-                os.ftruncate(fd, 0)
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+        return directory_lock(self.root)
 
-    @staticmethod
-    def read_meta(root: str | Path) -> dict[str, Any]:
-        """The parsed ``sweep.json`` of a store (``{"sweep": ..., "chunk_size": ...}``)."""
-        path = Path(root) / SweepStore.META
-        try:
-            meta = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise ValueError(
-                f"{str(root)!r} is not a sweep directory (no {SweepStore.META})."
-            ) from None
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{str(path)!r} is not valid JSON ({exc}).") from None
-        if "sweep" not in meta:  # written by the first skeleton: the bare declaration
-            meta = {"sweep": meta, "chunk_size": meta.get("chunk_size")}
-        return meta
+    read_meta = staticmethod(read_meta)
 
     # -- ChunkSink ---------------------------------------------------------------------
     @property

@@ -1,8 +1,9 @@
 r"""Closed-form steady-state results of the degenerate maser (Murtadho et al., Eqs. 9-13).
 
-Everything here follows from the reduced equations of :mod:`qsynchro.solvers.steady`
-(derivation in ``docs/maser.md``). With ``G = Gamma_c1 + Gamma_h1`` and detuning
-``delta = Omega - (omega_2 - omega_1)`` define the effective stimulated rate
+Everything here follows from the reduced equations of
+:mod:`qsynchro.solvers.maser_structured` (derivation in ``docs/maser.md``). With
+``G = Gamma_c1 + Gamma_h1`` and detuning ``delta = Omega - (omega_2 - omega_1)`` define the
+effective stimulated rate
 
 .. math:: r = \lambda_\mathrm{eff}^2\, G / (G^2 + \delta^2).
 
@@ -41,7 +42,7 @@ import numpy as np
 
 from qsynchro._checks import check_nonnegative
 from qsynchro.models.maser import Maser
-from qsynchro.solvers.steady import MaserState, check_unique
+from qsynchro.solvers.maser_structured import MaserState, check_unique
 
 __all__ = [
     "F",
@@ -145,7 +146,7 @@ def phase_preferences(model: Maser) -> tuple[float, float]:
 def steady_state_closed_form(model: Maser) -> MaserState:
     """Closed-form structured steady state (module docstring), any ``lam_j`` and detuning.
 
-    An independent route to :func:`qsynchro.solvers.steady.structured_steady_state`
+    An independent route to :func:`qsynchro.solvers.maser_structured.structured_steady_state`
     (which solves the reduced linear system numerically). Requires ``Delta = 0``.
     """
     if not isinstance(model, Maser):

@@ -1,7 +1,7 @@
 r"""Forward-error bounds of the maser's reduced steady-state solve (for S_max certificates).
 
-The structured steady state (:mod:`qsynchro.solvers.steady`) solves a small reduced linear
-system; these functions bound how far its computed solution can be from the exact one
+The structured steady state (:mod:`qsynchro.solvers.maser_structured`) solves a small
+reduced linear system; these functions bound how far its computed solution can be from the exact one
 (residual in extended precision, a lower bound on the smallest singular value), and the
 rounding of the effective drive ``lam_eff``, so that the S_max upper bound holds for the
 true steady state (``tests/physics/test_smax_certificates.py``).

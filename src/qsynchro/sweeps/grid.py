@@ -225,11 +225,6 @@ class Sweep:
         return out
 
 
-def sequence_axis(name: str, values: Sequence[float]) -> Axis:
-    """Convenience constructor for explicit values."""
-    return Axis(name, np.asarray(values, dtype=float))
-
-
 def flat_boxes(shape: Sequence[int], start: int, stop: int) -> list[tuple[int, tuple[slice, ...]]]:
     """Rectangular boxes covering points ``start .. stop-1`` (C order) of a grid.
 

@@ -143,11 +143,7 @@ def _load_builtin() -> None:
         "qsynchro.sweeps.maser",
         "qsynchro.sweeps.driven",
     ):
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as exc:  # pragma: no cover - during development only
-            if exc.name != mod:
-                raise
+        importlib.import_module(mod)
 
 
 def kernel_names() -> list[str]:

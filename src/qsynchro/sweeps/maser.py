@@ -1,7 +1,7 @@
 r"""Sweep kernel ``"maser"``: certified S_max of the degenerate thermal maser (Murtadho et al.).
 
 Every point is solved exactly and in O(N): the structured steady state
-(:func:`qsynchro.solvers.steady.reduced_steady_state`, batched over the chunk) and the
+(:func:`qsynchro.solvers.maser_structured.reduced_steady_state`, batched over the chunk) and the
 exact reduction of S_max to a quadratic in :math:`|\langle B|z\rangle|` on an interval
 (:func:`qsynchro.measures.smax.structured_max`). The dense matrix is never formed (except
 for the N = 2 ``phase_distribution``, a 4 x 4 matrix).
@@ -54,11 +54,9 @@ Status: ``failed`` when the steady state is not unique (e.g. ``gamma_h = 0``).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -71,7 +69,8 @@ from qsynchro.measures.smax import (
     structured_max,
     structured_rounding,
 )
-from qsynchro.solvers.steady import MaserState, lam_eff_error, reduced_steady_state
+from qsynchro.solvers.maser_forward_error import lam_eff_error
+from qsynchro.solvers.maser_structured import MaserState, reduced_steady_state
 from qsynchro.sweeps.kernel import STATUS_FAILED, STATUS_OK, ChunkResult, register_kernel
 
 __all__ = ["MaserKernel", "MaserSettings", "drive_amplitudes", "point_parameters"]
@@ -355,15 +354,6 @@ class MaserKernel:
         for m in out:
             out[m] = np.where(ok.reshape((B,) + (1,) * (out[m].ndim - 1)), out[m], np.nan)
         return ChunkResult(values=out, status=status, reason=reason.astype(str))
-
-
-def settings_from(**kwargs: Any) -> MaserSettings:
-    """Build :class:`MaserSettings`; unknown names are an error listing the valid ones."""
-    valid = {f.name for f in dataclasses.fields(MaserSettings)}
-    unknown = sorted(set(kwargs) - valid)
-    if unknown:
-        raise ValueError(f"Unknown setting(s) {unknown}; valid settings are {sorted(valid)}.")
-    return MaserSettings(**kwargs)
 
 
 register_kernel("maser", MaserKernel)

@@ -178,11 +178,6 @@ def choose_chunk_size(
 # ---------------------------------------------------------------------------------------
 # running
 # ---------------------------------------------------------------------------------------
-def default_chunk_size(sweep: Sweep) -> int:
-    """Chunk size without looking at the device (kept for backward compatibility)."""
-    return sweep.chunk_size or min(sweep.size, 4096)
-
-
 def estimate_bytes(sweep: Sweep, kernel: Kernel, settings: Any) -> int:
     """Rough size in bytes of the sweep's Dataset in memory, before computing it.
 
