@@ -36,12 +36,21 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import jax.numpy as jnp
 import numpy as np
 
+from qsynchro.equations.real_coords import (
+    commutator_map,
+    dissipator_map,
+    expand,
+    from_real,
+    pairs,
+    real_matrix,
+    reduce,
+    to_real,
+)
 from qsynchro.models.network import Network
 from qsynchro.models.oscillator import Oscillator
 
@@ -69,57 +78,6 @@ UNROLL_GROUPS = 8
 UNROLL_DIM = 4
 
 
-# ------------------------------------------------------------------ real coordinates
-def _pairs(d: int) -> list[tuple[int, int]]:
-    return [(i, j) for i in range(d) for j in range(i + 1, d)]
-
-
-def to_real(rho: Any, xp: Any = np) -> Any:
-    """Hermitian matrices (..., d, d) -> real coordinates (..., d^2) (see module docstring)."""
-    rho = xp.asarray(rho)
-    d = rho.shape[-1]
-    parts = [rho[..., i, i].real for i in range(d)]
-    for i, j in _pairs(d):
-        parts += [rho[..., i, j].real, rho[..., i, j].imag]
-    return xp.stack(parts, -1)
-
-
-def from_real(y: Any, xp: Any = np) -> Any:
-    """Real coordinates (..., d^2) -> Hermitian matrices (..., d, d), complex128."""
-    y = xp.asarray(y)
-    d = round(np.sqrt(y.shape[-1]))
-    rows = [[None] * d for _ in range(d)]
-    for i in range(d):
-        rows[i][i] = y[..., i] + 0j
-    for k, (i, j) in enumerate(_pairs(d)):
-        z = y[..., d + 2 * k] + 1j * y[..., d + 2 * k + 1]
-        rows[i][j] = z
-        rows[j][i] = z.conj()
-    return xp.stack([xp.stack(r, -1) for r in rows], -2)
-
-
-def _real_matrix(op: Callable[[np.ndarray], np.ndarray], d: int) -> np.ndarray:
-    """The real d^2 x d^2 matrix of a linear map of Hermitian matrices to Hermitian matrices."""
-    n = d * d
-    M = np.zeros((n, n))
-    for k in range(n):
-        e = np.zeros(n)
-        e[k] = 1.0
-        M[:, k] = to_real(op(from_real(e)))
-    M[np.abs(M) < 1e-15] = 0.0
-    return M
-
-
-def _commutator_map(h: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-    return lambda r: -1j * (h @ r - r @ h)
-
-
-def _dissipator_map(L: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-    Ld = L.conj().T
-    LdL = Ld @ L
-    return lambda r: L @ r @ Ld - 0.5 * (LdL @ r + r @ LdL)
-
-
 class Structure:
     r"""The real matrices of an oscillator's mean-field terms (static: hashable by content).
 
@@ -141,20 +99,20 @@ class Structure:
         d = osc.dim
         self.d = d
         self.names = (*osc.hamiltonian, *osc.jumps, "detuning")
-        mats = [_real_matrix(_commutator_map(h), d) for h in osc.hamiltonian.values()]
-        mats += [_real_matrix(_dissipator_map(L), d) for L in osc.jumps.values()]
-        mats.append(_real_matrix(_commutator_map(osc.detuning_generator), d))
+        mats = [real_matrix(commutator_map(h), d) for h in osc.hamiltonian.values()]
+        mats += [real_matrix(dissipator_map(L), d) for L in osc.jumps.values()]
+        mats.append(real_matrix(commutator_map(osc.detuning_generator), d))
         self.M = np.stack(mats)
         A = osc.coupling_operator
-        self.MX = _real_matrix(_commutator_map(A + A.conj().T), d)
-        self.MY = _real_matrix(_commutator_map(1j * (A - A.conj().T)), d)
+        self.MX = real_matrix(commutator_map(A + A.conj().T), d)
+        self.MY = real_matrix(commutator_map(1j * (A - A.conj().T)), d)
         # <A> = Tr(A rho) = sum_k y_k Tr(A E_k)
         n = d * d
         tr = np.array([np.trace(A @ from_real(np.eye(n)[k])) for k in range(n)])
         self.a_re = np.where(np.abs(tr.real) < 1e-15, 0.0, tr.real)
         self.a_im = np.where(np.abs(tr.imag) < 1e-15, 0.0, tr.imag)
         q = osc.charges
-        self.pair_charge = np.array([q[i] - q[j] for i, j in _pairs(d)])
+        self.pair_charge = np.array([q[i] - q[j] for i, j in pairs(d)])
         nz = np.any(self.M != 0, axis=0)
         self.lin = tuple((int(i), int(j)) for i, j in zip(*np.nonzero(nz), strict=True))
         self.W = np.stack([self.M[:, i, j] for i, j in self.lin]) if self.lin else np.zeros((0, 0))
@@ -376,19 +334,6 @@ def rotate(Y: Any, theta: Any, st: Structure) -> Any:
         re, im = Y[d + 2 * k], Y[d + 2 * k + 1]
         rows += [c * re + s_ * im, c * im - s_ * re]
     return xp.stack(rows, 0)
-
-
-# ------------------------------------------------------------------ trace reduction
-def reduce(Y: Any) -> Any:
-    """Drop the trace-fixed coordinate rho_00: (d^2, ...) -> (d^2 - 1, ...)."""
-    return Y[1:]
-
-
-def expand(X: Any, d: int) -> Any:
-    """Inverse of :func:`reduce`: rho_00 = 1 - sum of the other populations."""
-    xp = np if isinstance(X, np.ndarray) else jnp
-    p0 = 1.0 - sum(X[i] for i in range(d - 1))
-    return xp.concatenate([p0[None], X], 0)
 
 
 # ------------------------------------------------------------------ convenience

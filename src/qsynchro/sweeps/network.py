@@ -72,7 +72,6 @@ the integration produced non-finite numbers.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -227,15 +226,6 @@ def _run(
         "dt": att.dt,
     }
     return ChunkResult(values=values, status=att.status, reason=att.reason, diagnostics=diagnostics)
-
-
-def settings_from(**kwargs: Any) -> NetworkSettings:
-    """Build :class:`NetworkSettings`; unknown names are an error listing the valid ones."""
-    valid = {f.name for f in dataclasses.fields(NetworkSettings)}
-    unknown = sorted(set(kwargs) - valid)
-    if unknown:
-        raise ValueError(f"Unknown setting(s) {unknown}; valid settings are {sorted(valid)}.")
-    return NetworkSettings(**kwargs)
 
 
 register_kernel("network", NetworkKernel)
