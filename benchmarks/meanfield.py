@@ -2,10 +2,13 @@
 
 Four parts, one run:
 
-0. The generic generated right-hand side (any oscillator; spin-1 here) against the frozen
+0. (a) The generic generated right-hand side (any oscillator; spin-1 here) against the frozen
    hand-written spin-1 kernel it replaced (``benchmarks/_legacy_spin1.py``), side by side:
    RK4 throughput on the same 4096 Fig. 4 points at dt = 0.2 (median of 5) and the largest
-   difference of the final states.
+   difference of the final states. (b) The whole Fig. 4 pipeline (the ``"network"`` kernel on
+   the grid of part 2) against the tree before the generic engine, extracted from git history
+   and timed in fresh processes, alternately (``benchmarks/_pipeline_pair.py``): medians,
+   ratio, and the number of points classified differently.
 
 1. (printed second) Raw integrator throughput, in (points x simulated time) / s, on the
    same Fig. 4 points: the batched packed RK4 of qsynchro (dt = 0.2 in the rotating frame,
@@ -45,6 +48,7 @@ jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
 
 import _legacy_spin1 as legacy  # noqa: E402
+from _pipeline_pair import pipeline_side_by_side  # noqa: E402
 from qsynchro.equations.lindblad import dissipator  # noqa: E402
 from qsynchro.equations.meanfield import (  # noqa: E402
     expand,
@@ -177,20 +181,19 @@ def side_by_side(D: np.ndarray, KK: np.ndarray, rng: np.random.Generator) -> Non
         "hand-written spin-1 (replaced)": lambda: legacy.advance_packed(Yl, pl, dt, n),
         "generic generated": lambda: advance(X0, lc, p.Cr, p.Ci, dt, n, st=st, reduced=True),
     }
-    out = {}
-    for name, fn in runs.items():
-        fn().block_until_ready()  # compile
-        times = []
-        for _ in range(7):
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    res = {name: fn().block_until_ready() for name, fn in runs.items()}  # compile
+    for _ in range(7):  # interleaved, so that the load of a shared machine hits both alike
+        for name, fn in runs.items():
             t0 = time.perf_counter()
-            res = fn().block_until_ready()
-            times.append(time.perf_counter() - t0)
-        out[name] = (float(np.median(times)), np.asarray(res))
+            res[name] = fn().block_until_ready()
+            times[name].append(time.perf_counter() - t0)
+    out = {name: (float(np.median(times[name])), np.asarray(res[name])) for name in runs}
     (t_old, r_old), (t_new, r_new) = out.values()
     s_old = np.sqrt(2) * ((r_old[2] + r_old[4]) + 1j * (r_old[3] + r_old[5]))
     Yn = expand(r_new, st.d)
     s_new = np.sqrt(2) * ((Yn[3] + Yn[7]) + 1j * (Yn[4] + Yn[8]))
-    print(f"\n0. RK4 dt {dt} to T = {T}, {Bn} Fig. 4 points, median of 7 (same run)")
+    print(f"\n0. RK4 dt {dt} to T = {T}, {Bn} Fig. 4 points, median of 7 interleaved runs")
     print("| right-hand side | wall [s] | (points x time)/s |")
     print("|---|---:|---:|")
     for name, (t, _) in out.items():
@@ -292,6 +295,7 @@ def main() -> None:
 
     # ---------------------------------------------------------------- 0. side by side
     side_by_side(D, KK, rng)
+    pipeline_side_by_side(N, rounds=3, repeats=3 if args.quick else 2)
 
     # ---------------------------------------------------------------- 1. raw integrator
     T = 200.0

@@ -16,6 +16,11 @@ converges), and this module measures it (:mod:`qsynchro.measures.order`,
   both groups are synchronized;
 * ``classification``: 0 unsynchronized, 1 partial, 2 full
   (:func:`qsynchro.measures.order.classify`);
+* ``kind``: what the long-time state is (:mod:`qsynchro.measures.attractor_kind`): 0 fixed
+  point, 1 relative equilibrium (locked: stationary in a rotating frame), 2 periodic orbit in
+  a rotating frame (a limit cycle of the mean-field equations: modulated, or a winding
+  relative phase; a valid state, not a failure) with its ``modulation_frequency``, 3 not
+  periodic (quasi-periodic or irregular), 4 unresolved (slower than the window);
 * ``path``: which way each point was resolved (0 stable, 1 locked by Newton, 2 integrated);
   ``status`` 0 ok, 1 not converged (values kept), 2 failed (values NaN), with ``reason``.
 """
@@ -28,13 +33,19 @@ from typing import Any
 
 import numpy as np
 
+from qsynchro.measures.attractor_kind import (
+    KIND_FIXED_POINT,
+    KIND_RELATIVE_EQUILIBRIUM,
+    KINDS,
+    window_kind,
+)
 from qsynchro.measures.order import global_order_parameter
 from qsynchro.measures.spectra import dominant_frequency, frequency_resolution, spectrum
 from qsynchro.models.network import Network
 from qsynchro.solvers.attractor import find_attractor
 from qsynchro.solvers.attractor_settings import METHOD_INTEGRATED, AttractorSettings, RawAttractor
 
-__all__ = ["Attractor", "AttractorSettings", "attractor", "measure_attractor"]
+__all__ = ["KINDS", "Attractor", "AttractorSettings", "attractor", "measure_attractor"]
 
 STATUS_OK, STATUS_NOT_CONVERGED, STATUS_FAILED = 0, 1, 2
 PATHS = ("stable", "locked", "integrated")
@@ -56,6 +67,11 @@ class Attractor:
             ``lock_threshold`` (1 for locked points and for G = 1), (*batch,).
         populations: time-averaged populations, (*batch, G, d).
         coherences: time-averaged :math:`|\rho_{ij}|`, i < j row-major, (*batch, G, d(d-1)/2).
+        kind: 0 fixed point, 1 relative equilibrium, 2 periodic orbit in a rotating frame,
+            3 not periodic, 4 unresolved (``KINDS``), (*batch,).
+        modulation_frequency: fundamental :math:`\Omega` of the U(1)-invariant signals for
+            kind 2 (the beat frequency of a winding relative phase, or of a modulation),
+            0.0 otherwise, (*batch,).
         path: 0 stable (unsynchronized state, nothing integrated), 1 locked (Newton),
             2 integrated, (*batch,).
         status: 0 ok, 1 not converged, 2 failed, (*batch,).
@@ -76,6 +92,8 @@ class Attractor:
     relative_phase: np.ndarray
     classification: np.ndarray
     phase_coherence: np.ndarray
+    kind: np.ndarray
+    modulation_frequency: np.ndarray
     populations: np.ndarray
     coherences: np.ndarray
     path: np.ndarray
@@ -102,10 +120,15 @@ class Attractor:
         paths = ", ".join(
             f"{name} {np.count_nonzero(self.path == k) / n:.0%}" for k, name in enumerate(PATHS)
         )
+        kinds = ", ".join(
+            f"{name} {np.count_nonzero(self.kind == k)}"
+            for k, name in enumerate(KINDS)
+            if np.any(self.kind == k)
+        )
         return (
             f"Attractor(batch_shape={self.batch_shape}, G={self.order_parameter.shape[-1]}, "
             f"classification counts {np.bincount(self.classification.ravel(), minlength=3)}, "
-            f"paths: {paths}, not converged {np.count_nonzero(self.status == 1)}, "
+            f"kinds: {kinds}, paths: {paths}, not converged {np.count_nonzero(self.status == 1)}, "
             f"failed {np.count_nonzero(self.status == 2)})"
         )
 
@@ -136,6 +159,7 @@ class Attractor:
             ds = ds.assign_coords({k: v for k, v in coords.items() if k in bdims})
         ds.attrs["frequency_resolution"] = self.frequency_resolution
         ds.attrs["path_names"] = "0 stable, 1 locked (Newton), 2 integrated"
+        ds.attrs["kind_names"] = ", ".join(f"{k} {name}" for k, name in enumerate(KINDS))
         ds.attrs["status_names"] = "0 ok, 1 not converged, 2 failed"
         return ds
 
@@ -204,6 +228,11 @@ def measure_attractor(
     cls = cls.astype(np.int8)
     w = np.where(synced, w, 0.0)
     relph = np.where(synced & synced[:, :1], np.angle(cross), 0.0)
+    kind = np.where(
+        np.any(synced, -1) & raw.u1, KIND_RELATIVE_EQUILIBRIUM, KIND_FIXED_POINT
+    ).astype(np.int8)
+    mod = np.zeros(B)
+    kind[I], mod[I] = window_kind(spI, st.sample_dt, amplitude_threshold=thr, u1=raw.u1)
     if with_signal:
         signal = np.zeros((B, G, n), dtype=np.complex128)
         signal[I] = raw.samples
@@ -238,6 +267,8 @@ def measure_attractor(
         relative_phase=bad(relph),
         classification=cls,
         phase_coherence=bad(pc),
+        kind=kind,
+        modulation_frequency=bad(mod),
         populations=bad(raw.magnitudes[..., :d]),
         coherences=bad(raw.magnitudes[..., d:]),
         path=raw.method.astype(np.int8),

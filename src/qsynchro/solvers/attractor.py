@@ -393,4 +393,5 @@ def find_attractor(model: Network, settings: AttractorSettings) -> RawAttractor:
         residual=out["residual"],
         dt=out["dt"],
         finite=finite,
+        u1=bool(flat.u1_symmetric),
     )

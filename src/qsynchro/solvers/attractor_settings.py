@@ -141,6 +141,8 @@ class RawAttractor:
             methods 0 and 1), (B,).
         dt: RK4 step used, (B,) (0 where nothing was integrated).
         finite: no non-finite number appeared, (B,).
+        u1: the model is U(1)-symmetric at every point (no drive): locked states are
+            stationary in a rotating frame; else the frame is the drive's.
     """
 
     method: np.ndarray
@@ -153,3 +155,4 @@ class RawAttractor:
     residual: np.ndarray
     dt: np.ndarray
     finite: np.ndarray
+    u1: bool = True
