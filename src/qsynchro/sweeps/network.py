@@ -52,7 +52,10 @@ real part of the Jacobian at :math:`|1\rangle\langle1|`), ``spectrum_A``/``_B`` 
 Diagnostics per point: ``residual`` (largest relative change of a group's order parameter
 between the two halves of the last window; 0 for stable and locked points),
 ``frequency_resolution``, ``method`` (0 stable, 1 locked via Newton, 2 integrated),
-``t_integrated`` (total simulated time of the point), ``phase_coherence``.
+``t_integrated`` (total simulated time of the point), ``phase_coherence``, ``dt``,
+``attractor_kind`` (0 fixed point, 1 relative equilibrium, 2 periodic orbit in a rotating
+frame, 3 not periodic, 4 unresolved; :mod:`qsynchro.measures.attractor_kind`) and
+``modulation_frequency`` (its fundamental for kind 2, else 0).
 
 The ``time`` coordinate of ``S_plus_A``/``_B`` is the time since the start of the point's
 final window (``sample_dt * (1 .. n_samples)``); the absolute start differs between points.
@@ -224,6 +227,8 @@ def _run(
         "t_integrated": att.t_integrated,
         "phase_coherence": att.phase_coherence,
         "dt": att.dt,
+        "attractor_kind": att.kind,
+        "modulation_frequency": att.modulation_frequency,
     }
     return ChunkResult(values=values, status=att.status, reason=att.reason, diagnostics=diagnostics)
 
