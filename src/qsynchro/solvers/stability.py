@@ -110,6 +110,7 @@ from qsynchro.equations.meanfield import (
 from qsynchro.models.network import Network
 from qsynchro.models.oscillator import Oscillator
 from qsynchro.solvers.local import local_steady_state
+from qsynchro.solvers.stability_shared import has_shared_rows, shared_growth_rate
 
 __all__ = [
     "coherence_block",
@@ -119,6 +120,11 @@ __all__ = [
     "jacobian_eigenvalues",
     "max_growth_rate",
 ]
+
+
+#: above this many coherence-sector unknowns (G m) a shared mean field uses the dispersion
+#: relation instead of a dense eigensolve (stability_shared)
+SHARED_DENSE_MAX = 128
 
 
 # ---------------------------------------------------------------------- charge sector
@@ -170,8 +176,23 @@ def coherence_block(model: Network) -> np.ndarray:
             f"coherence_block needs a U(1)-symmetric model, but the {osc.name!r} oscillator has "
             f"nonzero symmetry-breaking terms {list(osc.symmetry_breaking)}; use jacobian()."
         )
+    L, b, a = _block_parts(model)
+    m, G = a.size, model.G
+    C = np.conj(model.coupling)  # (*batch, G, G)
+    J = -1j * np.einsum("...st,...si,j->...sitj", C, b, a)
+    J = J.reshape(*model.batch_shape, G * m, G * m).astype(np.complex128)
+    for s in range(G):
+        J[..., s * m : (s + 1) * m, s * m : (s + 1) * m] += L[..., s, :, :]
+    return J
+
+
+def _block_parts(model: Network) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Local blocks L (*batch, G, m, m), mean-field vectors b (*batch, G, m) and the form a (m,).
+
+    The coherence block is ``blockdiag(L) - i conj(C[s, t]) b_s a^T``.
+    """
+    osc = model.oscillator
     mats, a, S = _sector_matrices(osc)
-    m, G = len(S), model.G
     p = params_from_model(model, xp=np)
     coef = np.moveaxis(np.asarray(p.coef), (0, 1), (-1, -2))  # (*batch, G, n_terms)
     L = np.tensordot(coef, mats, axes=(-1, 0))  # (*batch, G, m, m)
@@ -179,12 +200,7 @@ def coherence_block(model: Network) -> np.ndarray:
     Ad = osc.coupling_operator.conj().T
     comm = np.einsum("ij,...jk->...ik", Ad, rho) - np.einsum("...ij,jk->...ik", rho, Ad)
     b = np.stack([comm[..., i, j] for i, j in S], -1)  # (*batch, G, m)
-    C = np.conj(model.coupling)  # (*batch, G, G)
-    J = -1j * np.einsum("...st,...si,j->...sitj", C, b, a)
-    J = J.reshape(*model.batch_shape, G * m, G * m).astype(np.complex128)
-    for s in range(G):
-        J[..., s * m : (s + 1) * m, s * m : (s + 1) * m] += L[..., s, :, :]
-    return J
+    return np.broadcast_to(L, (*model.batch_shape, *L.shape[-3:])), b, a
 
 
 # ---------------------------------------------------------------------- full Jacobian
@@ -246,12 +262,28 @@ def jacobian_eigenvalues(model: Network, rho: Any = None, *, omega: Any = 0.0) -
 def max_growth_rate(model: Network) -> np.ndarray:
     """Largest growth rate of perturbations of the unsynchronized state, shape (*batch,).
 
-    For a U(1)-symmetric oscillator: the sector of <A> (:func:`coherence_block`); otherwise
-    the full Jacobian.
+    For a U(1)-symmetric oscillator: the sector of <A> (:func:`coherence_block`), and for
+    more than ``SHARED_DENSE_MAX`` sector unknowns with one shared mean field (identical
+    coupling rows) the dispersion relation of
+    :mod:`qsynchro.solvers.stability_shared` instead of a dense eigensolve (exact for an
+    outlier, else the right edge of the local spectrum, an upper bound); otherwise the
+    full Jacobian.
     """
-    if model.u1_symmetric:
-        return np.max(np.linalg.eigvals(coherence_block(model)).real, axis=-1)
-    return np.max(jacobian_eigenvalues(model).real, axis=-1)
+    if not model.u1_symmetric:
+        return np.max(jacobian_eigenvalues(model).real, axis=-1)
+    n_sector = len(_sector(model.oscillator))
+    if model.G * n_sector > SHARED_DENSE_MAX and has_shared_rows(model.coupling):
+        flat = model.flat()
+        L, b, a = _block_parts(flat)
+        C = np.broadcast_to(flat.coupling, (flat.batch_shape[0], flat.G, flat.G))
+        out = np.empty(flat.batch_shape[0])
+        for i in range(out.size):
+            g = shared_growth_rate(L[i], b[i], a, C[i, 0])
+            if g is None:  # the argument principle did not resolve: dense eigensolve
+                g = np.max(np.linalg.eigvals(coherence_block(flat.take(np.array([i])))).real)
+            out[i] = g
+        return out.reshape(model.batch_shape)
+    return np.max(np.linalg.eigvals(coherence_block(model)).real, axis=-1)
 
 
 def _rates(gamma_plus: Any, gamma_minus: Any, K: Any) -> tuple[np.ndarray, ...]:
