@@ -38,7 +38,7 @@ _EXPORTS: dict[str, str] = {
     "AttractorSettings": "qsynchro.solvers.attractor_settings",
     "linear_stability": "qsynchro.solvers.linear_stability",
     "critical_coupling": "qsynchro.solvers.stability",
-    "jacobian_eigenvalues": "qsynchro.solvers.stability",
+    "jacobian_eigenvalues": "qsynchro.solvers.jacobian",
     "continuation": "qsynchro.solvers.branch",
     "DrivenOscillator": "qsynchro.models.driven",
     "driven_steady_state": "qsynchro.solvers.driven",

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from qsynchro.models.network import Network
-from qsynchro.solvers.stability import jacobian_eigenvalues
+from qsynchro.solvers.jacobian import jacobian_eigenvalues
 
 __all__ = ["Stability", "linear_stability"]
 
