@@ -114,6 +114,18 @@ def _finish(ds: xr.Dataset, panel: str, description: str, **attrs: Any) -> xr.Da
     return ds
 
 
+def _curve_attrs(ds: xr.Dataset, panel: str) -> xr.Dataset:
+    """Provenance of a continuation-curve Dataset drawn over ``panel`` (overlay.py)."""
+    ds.attrs.update(
+        paper=PAPER,
+        figure=f"{PREFIX}-{panel[:4]}",
+        panel=panel,
+        units="gamma_minus = 1",
+        drawn_over=f"{PREFIX}-{panel}{'' if panel[-1] in 'abcd' else 'a'}.nc",
+    )
+    return ds
+
+
 def _write(ds: xr.Dataset, out: Path, panel: str) -> Path:
     return write_dataset(ds, out / f"{PREFIX}-{panel}.nc")
 

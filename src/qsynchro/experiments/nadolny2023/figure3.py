@@ -8,12 +8,14 @@ from qsynchro.experiments.nadolny2023._common import (
     ORDER_PARAMETER_DEFINITION,
     PREFIX,
     _cleanup,
+    _curve_attrs,
     _finish,
     _fixed_json,
     _run,
     _write,
 )
 from qsynchro.experiments.nadolny2023.declare import sweeps
+from qsynchro.experiments.nadolny2023.overlay import fig3_curves
 from qsynchro.outputs.plots_nadolny import plot_fig3
 
 __all__ = ["fig3"]
@@ -22,7 +24,8 @@ __all__ = ["fig3"]
 def fig3(out: Path, *, quick: bool = False, progress: bool = True) -> list[Path]:
     """Fig. 3 (two groups, K = 0, V = 2 gamma_+ = gamma_- = 1): (a), (b) spectra over
     (delta, omega) and (c) omega_A, omega_B, omega_A - omega_B at V_AB = V/2; (d) the
-    frequency difference over (delta, V_AB)."""
+    frequency difference over (delta, V_AB), with the locking boundary from continuation
+    (``nadolny2023-fig3d-curves.nc``, :func:`.overlay.fig3_curves`) drawn over (d)."""
     out = Path(out)
     sw = sweeps("fig3", quick=quick)
     common = {
@@ -73,6 +76,8 @@ def fig3(out: Path, *, quick: bool = False, progress: bool = True) -> list[Path]
         parameters=_fixed_json(sw["fig3d"].fixed),
     )
     files.append(_write(d, out, "fig3d"))
-    files.append(plot_fig3(abc, c, d, out / f"{PREFIX}-fig3.png"))
+    curves = _curve_attrs(fig3_curves(), "fig3d")
+    files.append(_write(curves, out, "fig3d-curves"))
+    files.append(plot_fig3(abc, c, d, out / f"{PREFIX}-fig3.png", curves=curves))
     _cleanup(out, list(sw))
     return files

@@ -9,12 +9,14 @@ from qsynchro.experiments.nadolny2023._common import (
     ORDER_PARAMETER_DEFINITION,
     PREFIX,
     _cleanup,
+    _curve_attrs,
     _finish,
     _fixed_json,
     _run,
     _write,
 )
 from qsynchro.experiments.nadolny2023.declare import sweeps
+from qsynchro.experiments.nadolny2023.overlay import fig4_curves
 from qsynchro.outputs.plots_nadolny import plot_fig4
 
 __all__ = ["fig4"]
@@ -22,7 +24,8 @@ __all__ = ["fig4"]
 
 def fig4(out: Path, *, quick: bool = False, progress: bool = True) -> list[Path]:
     """Fig. 4 (V_AB = V = 2 gamma_+ = gamma_- = 1): frequency difference, order parameter
-    and relative phase over (delta, K)."""
+    and relative phase over (delta, K), with the stability boundary of |1><1| from
+    continuation (Hopf curves, ``nadolny2023-fig4-curves.nc``) drawn on every panel."""
     out = Path(out)
     sw = sweeps("fig4", quick=quick)
     ds = _run("fig4", sw["fig4"], out, progress)
@@ -43,6 +46,8 @@ def fig4(out: Path, *, quick: bool = False, progress: bool = True) -> list[Path]
     ):
         files.append(_write(_finish(ds, panel, f"{what} over (delta, K)", **common), out, panel))
     thr = json.loads(ds.attrs["settings"]).get("amplitude_threshold", 1e-3)
-    files.append(plot_fig4(ds, out / f"{PREFIX}-fig4.png", amplitude_threshold=thr))
+    curves = _curve_attrs(fig4_curves(), "fig4")
+    files.append(_write(curves, out, "fig4-curves"))
+    files.append(plot_fig4(ds, out / f"{PREFIX}-fig4.png", amplitude_threshold=thr, curves=curves))
     _cleanup(out, list(sw))
     return files
