@@ -30,7 +30,7 @@ import scipy.optimize  # noqa: E402
 from qsynchro.measures.order import phase_coherence  # noqa: E402
 from qsynchro.models.network import Network  # noqa: E402
 from qsynchro.solvers.branch import continuation  # noqa: E402
-from qsynchro.solvers.continuation_network import observables  # noqa: E402
+from qsynchro.solvers.continuation_network import spin1_adapter  # noqa: E402
 from qsynchro.solvers.curves import cycle_branch, stability_boundary  # noqa: E402
 from qsynchro.solvers.evolve import evolve  # noqa: E402
 from qsynchro.solvers.stability import max_growth_rate  # noqa: E402
@@ -44,7 +44,7 @@ def coherence_along(cb, vab: float) -> np.ndarray:
     """Phase coherence and modulation over one period of each cycle (time integration)."""
     out = []
     for x, d, T in zip(cb.states, cb.values, cb.period):
-        rho = observables(x, 2)["rho"]
+        rho = spin1_adapter("two_groups").observables(x)["rho"]
         if np.min(np.linalg.eigvalsh(rho)) < -1e-9:  # an unphysical (non-positive) cycle
             out.append(np.nan)
             continue

@@ -24,7 +24,7 @@ import xarray as xr
 from qsynchro.solvers.bifurcations import Bifurcation
 from qsynchro.solvers.branch import N_EIG, Branch, continuation, split_settings
 from qsynchro.solvers.codim2 import BifurcationCurve, continue_bifurcation
-from qsynchro.solvers.continuation_network import GROUPS, network_system, observables
+from qsynchro.solvers.continuation_network import Adapter
 from qsynchro.solvers.periodic import CycleBranch, continue_periodic, cycle_from_hopf
 
 __all__ = ["Boundary", "Curve", "bifurcation_curve", "cycle_branch", "stability_boundary"]
@@ -58,10 +58,9 @@ class Curve:
         )
 
 
-def _curve(c: BifurcationCurve, kind: str, model: dict, locked: bool, settings: str) -> Curve:
-    G = GROUPS[kind]
+def _curve(c: BifurcationCurve, ad: Adapter, model: dict, locked: bool, settings: str) -> Curve:
     p, q = c.parameters
-    obs = observables(c.states, G)
+    obs = ad.observables(c.states)
     amp = np.abs(obs["s_plus"])
     ev = c.eigenvalues[:, :N_EIG]
     ff = c.frame_frequency[:, 0] if locked and c.frame_frequency.size else np.full(len(amp), np.nan)
@@ -98,12 +97,13 @@ def _curve(c: BifurcationCurve, kind: str, model: dict, locked: bool, settings: 
         model=json.dumps(model),
         parameter=p,
         second=q,
-        network=kind,
+        network=ad.key,
+        network_label=ad.label,
         branch_kind="locked" if locked else "fixed_point",
         settings=settings,
     )
     pts = tuple(
-        dataclasses.replace(b, state=observables(b.state, G)["rho"], other=dict(b.other))
+        dataclasses.replace(b, state=ad.observables(b.state)["rho"], other=dict(b.other))
         for b in c.points
     )
     return Curve(ds, pts, c.kind, (p, q), c.status, c.message)
@@ -127,9 +127,9 @@ def bifurcation_curve(
     bif = branch.bifurcations[bifurcation] if isinstance(bifurcation, int) else bifurcation
     if bif.kind not in ("fold", "hopf"):
         raise ValueError(f"Argument `bifurcation` must be a fold or Hopf point, got {bif.kind!r}.")
-    kind = branch.data.attrs["network"]
+    ad = branch.adapter
     locked = branch.kind == "locked"
-    system = network_system(kind, locked, int(branch.data.attrs["reference_group"]))
+    system = ad.system(locked, int(branch.data.attrs["reference_group"]))
     cs, st = split_settings(settings)
     # generic engine: positive Hopf frequency (the network reports the signed onset one)
     generic = dataclasses.replace(
@@ -139,7 +139,7 @@ def bifurcation_curve(
         c = continue_bifurcation(
             system, generic, branch.model, second, stop, settings=cs, marks=st["marks"]
         )
-    return _curve(c, kind, branch.model, locked, json.dumps(dataclasses.asdict(cs)))
+    return _curve(c, ad, branch.model, locked, json.dumps(dataclasses.asdict(cs)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -263,7 +263,7 @@ def cycle_branch(
 
     For a locked branch these are *modulated locked states* (periodic in the co-rotating
     frame, on the slice); for |1><1| the rotating waves born at V_c. ``states`` are packed
-    states (:func:`.continuation_network.observables` gives <S^+> and rho). ``steps``: RK4
+    states (``branch.adapter.observables`` gives <S^+> and rho). ``steps``: RK4
     steps per period; ``max_period`` ends the branch (approach to a global bifurcation).
     """
     from qsynchro._jax import x64
@@ -271,9 +271,8 @@ def cycle_branch(
     bif = branch.bifurcations[bifurcation] if isinstance(bifurcation, int) else bifurcation
     if bif.kind != "hopf":
         raise ValueError(f"Argument `bifurcation` must be a Hopf point, but got {bif.kind!r}.")
-    kind = branch.data.attrs["network"]
-    system = network_system(
-        kind, branch.kind == "locked", int(branch.data.attrs["reference_group"])
+    system = branch.adapter.system(
+        branch.kind == "locked", int(branch.data.attrs["reference_group"])
     )
     cs, _ = split_settings(settings)
     # generic engine: positive Hopf frequency (the network reports the signed onset one)
