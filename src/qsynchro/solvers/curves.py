@@ -26,8 +26,16 @@ from qsynchro.solvers.branch import N_EIG, Branch, continuation, split_settings
 from qsynchro.solvers.codim2 import BifurcationCurve, continue_bifurcation
 from qsynchro.solvers.continuation_network import Adapter
 from qsynchro.solvers.periodic import CycleBranch, continue_periodic, cycle_from_hopf
+from qsynchro.solvers.periodic_refine import Refinement, refine_cycle_bifurcation
 
-__all__ = ["Boundary", "Curve", "bifurcation_curve", "cycle_branch", "stability_boundary"]
+__all__ = [
+    "Boundary",
+    "Curve",
+    "bifurcation_curve",
+    "cycle_branch",
+    "refine_cycle",
+    "stability_boundary",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -283,4 +291,27 @@ def cycle_branch(
         x0, T, pp = cycle_from_hopf(system, generic, branch.model, steps=steps, settings=cs)
         return continue_periodic(
             system, x0, T, pp, bif.parameter, stop, steps=steps, settings=cs, max_period=max_period
+        )
+
+
+def refine_cycle(
+    branch: Branch,
+    cycles: CycleBranch,
+    bifurcation: int | Bifurcation,
+    *,
+    steps: int,
+    levels: int = 2,
+) -> Refinement:
+    """Locate a cycle bifurcation of ``cycles`` (from :func:`cycle_branch` of ``branch``
+    with ``steps`` RK4 steps per period) again with 2^k times the steps, k = 1..levels, and
+    extrapolate (:func:`.periodic_refine.refine_cycle_bifurcation`)."""
+    from qsynchro._jax import x64
+
+    bif = cycles.bifurcations[bifurcation] if isinstance(bifurcation, int) else bifurcation
+    system = branch.adapter.system(
+        branch.kind == "locked", int(branch.data.attrs["reference_group"])
+    )
+    with x64():
+        return refine_cycle_bifurcation(
+            system, cycles, bif, branch.model, steps=steps, levels=levels
         )

@@ -318,12 +318,13 @@ def continue_periodic(
     d[-1] = 1.0 if stop > start else -1.0
     res = trace(prob, z0, d, (min(start, stop), max(start, stop)), settings)
     pts = res.points
-    mu = np.array([q.record["multipliers"] for q in pts]).reshape(len(pts), -1)
+    N = prob.N
+    mu = np.array([q.record["multipliers"] for q in pts]).reshape(len(pts), N - 1)
     return CycleBranch(
         parameter,
         np.array([q.z[-1] for q in pts]),
         np.array([q.z[-2] for q in pts]),
-        system.lift(np.array([q.z[: prob.N] for q in pts]).reshape(len(pts), prob.N)),
+        system.lift(np.array([q.z[:N] for q in pts]).reshape(len(pts), N)),
         mu,
         np.all(np.abs(mu) < 1.0, axis=-1),
         res.events,
