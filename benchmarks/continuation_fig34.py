@@ -12,6 +12,10 @@
    curves of |1><1| in (delta, K)) against Brent root finding of the largest growth rate
    of the charge +1 block (``max_growth_rate``) at a few delta.
 
+3. The cycle bifurcation where the modulated locked states lose stability, located again
+   with 2x and 4x the RK4 steps per period and Richardson-extrapolated
+   (:func:`qsynchro.solvers.curves.refine_cycle`).
+
 Usage: ``python benchmarks/continuation_fig34.py`` (a few minutes: shooting over
 hundreds of cycles).
 """
@@ -31,7 +35,7 @@ from qsynchro.measures.order import phase_coherence  # noqa: E402
 from qsynchro.models.network import Network  # noqa: E402
 from qsynchro.solvers.branch import continuation  # noqa: E402
 from qsynchro.solvers.continuation_network import spin1_adapter  # noqa: E402
-from qsynchro.solvers.curves import cycle_branch, stability_boundary  # noqa: E402
+from qsynchro.solvers.curves import cycle_branch, refine_cycle, stability_boundary  # noqa: E402
 from qsynchro.solvers.evolve import evolve  # noqa: E402
 from qsynchro.solvers.stability import max_growth_rate  # noqa: E402
 
@@ -56,7 +60,7 @@ def coherence_along(cb, vab: float) -> np.ndarray:
     return np.array(out)
 
 
-def fig3(vab: float, stop: float, grid: float) -> None:
+def fig3(vab: float, stop: float, grid: float, loss_kind: str) -> None:
     t0 = time.perf_counter()
     b = continuation({**FIG3, "V_AB": vab}, "delta", 0.0, 1.0)
     h = b.bifurcations[0]
@@ -75,6 +79,14 @@ def fig3(vab: float, stop: float, grid: float) -> None:
           f"{coh[i_stable_end - 1]:.4f}; coherence < 0.9 from delta = {d09:.4f}")  # fmt: skip
     print(f"  grid (step 0.01): first delta not classified 'full' = {grid}")
     print(f"  time {time.perf_counter() - t0:.1f} s")
+    t1 = time.perf_counter()
+    bif = next(x for x in loss if x.kind == loss_kind)
+    r = refine_cycle(b, cb, bif, levels=2)
+    print(f"  {loss_kind} with {STEPS}, {2 * STEPS}, {4 * STEPS} RK4 steps per period: "
+          f"{', '.join(f'{v:.10f}' for v in r.values)}; differences "
+          f"{', '.join(f'{d:+.2e}' for d in r.differences)}; observed order "
+          f"{', '.join(f'{o:.2f}' for o in r.observed_order)}; Richardson {r.extrapolated:.10f} "
+          f"+- {r.error_estimate:.1e} ({time.perf_counter() - t1:.1f} s)")  # fmt: skip
 
 
 def fig4() -> None:
@@ -106,8 +118,8 @@ def fig4() -> None:
 
 def main() -> None:
     fig4()
-    fig3(0.5, 0.39, 0.37)
-    fig3(1.0, 0.6, 0.48)
+    fig3(0.5, 0.39, 0.37, "cycle_fold")
+    fig3(1.0, 0.6, 0.48, "neimark_sacker")
 
 
 if __name__ == "__main__":

@@ -190,6 +190,14 @@ class Adapter:
             "rho": np.moveaxis(rho, 0, -3),
         }
 
+    def rephase(self, x: np.ndarray, ref: int) -> np.ndarray:
+        """Rotate the state x ((d^2-1) G,) by the U(1) phase that makes <A>_ref real > 0
+        (moves a state onto the slice of reference group ``ref``)."""
+        s = self.observables(x)["s_plus"]
+        X = np.moveaxis(np.asarray(x, float).reshape(self.n_red, self.G), 0, 0)
+        Y = expand(X, self.st.d)
+        return np.asarray(self._to_x(rotate(Y, -np.angle(s[ref]), self.st)))
+
     def charge_one_sign(self, q: np.ndarray) -> float:
         """+1 if the complex mode q (A q = i w q) makes <A> rotate as exp(+i w t), else -1."""
         G = self.G

@@ -265,28 +265,41 @@ def cycle_branch(
     *,
     steps: int = 400,
     max_period: float = float("inf"),
+    reference_group: int | None = None,
     **settings: Any,
 ) -> CycleBranch:
     """Periodic orbits born at a Hopf point of ``branch``, continued to ``stop``.
 
     For a locked branch these are *modulated locked states* (periodic in the co-rotating
-    frame, on the slice); for |1><1| the rotating waves born at V_c. ``states`` are packed
-    states (``branch.adapter.observables`` gives <S^+> and rho). ``steps``: RK4
-    steps per period; ``max_period`` ends the branch (approach to a global bifurcation).
+    frame, on the slice Im <A>_ref = 0); for |1><1| the rotating waves born at V_c.
+    ``states`` are packed states (``branch.adapter.observables`` gives <S^+> and rho).
+    ``steps``: RK4 steps per period; ``max_period`` ends the branch (approach to a global
+    bifurcation). ``reference_group``: the group whose phase defines the slice (default:
+    the branch's). Choose a group whose |<A>| stays away from 0 along the cycles: where it
+    dips, the frame frequency on the slice becomes large and the fixed RK4 step resolves
+    the orbit poorly (Fig. 3 at V_AB = 1 near the cycle fold: |<S+>_A| dips to 1e-3, so
+    use group B).
     """
     from qsynchro._jax import x64
 
     bif = branch.bifurcations[bifurcation] if isinstance(bifurcation, int) else bifurcation
     if bif.kind != "hopf":
         raise ValueError(f"Argument `bifurcation` must be a Hopf point, but got {bif.kind!r}.")
-    system = branch.adapter.system(
-        branch.kind == "locked", int(branch.data.attrs["reference_group"])
-    )
+    ad = branch.adapter
+    locked = branch.kind == "locked"
+    own = int(branch.data.attrs["reference_group"])
+    ref = own if reference_group is None or not locked else int(reference_group)
+    if not 0 <= ref < ad.G:
+        raise ValueError(
+            f"Argument `reference_group` must be in [0, {ad.G - 1}], but got {reference_group}."
+        )
+    system = ad.system(locked, ref)
     cs, _ = split_settings(settings)
+    x = bif.other["packed_state"]
+    if ref != own:
+        x = ad.rephase(x, ref)
     # generic engine: positive Hopf frequency (the network reports the signed onset one)
-    generic = dataclasses.replace(
-        bif, state=bif.other["packed_state"], frequency=abs(bif.frequency)
-    )
+    generic = dataclasses.replace(bif, state=x, frequency=abs(bif.frequency))
     with x64():
         x0, T, pp = cycle_from_hopf(system, generic, branch.model, steps=steps, settings=cs)
         return continue_periodic(
@@ -299,19 +312,16 @@ def refine_cycle(
     cycles: CycleBranch,
     bifurcation: int | Bifurcation,
     *,
-    steps: int,
     levels: int = 2,
+    margin: float | None = None,
 ) -> Refinement:
-    """Locate a cycle bifurcation of ``cycles`` (from :func:`cycle_branch` of ``branch``
-    with ``steps`` RK4 steps per period) again with 2^k times the steps, k = 1..levels, and
-    extrapolate (:func:`.periodic_refine.refine_cycle_bifurcation`)."""
+    """Locate a cycle bifurcation of ``cycles`` (from :func:`cycle_branch` of ``branch``)
+    again with 2^k times its RK4 steps, k = 1..levels, and extrapolate
+    (:func:`.periodic_refine.refine_cycle_bifurcation`)."""
     from qsynchro._jax import x64
 
     bif = cycles.bifurcations[bifurcation] if isinstance(bifurcation, int) else bifurcation
-    system = branch.adapter.system(
-        branch.kind == "locked", int(branch.data.attrs["reference_group"])
-    )
     with x64():
         return refine_cycle_bifurcation(
-            system, cycles, bif, branch.model, steps=steps, levels=levels
+            None, cycles, bif, branch.model, levels=levels, margin=margin
         )

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jax
@@ -272,6 +272,8 @@ class CycleBranch:
     bifurcations: list[Bifurcation]
     status: str
     message: str
+    system: System | None = field(default=None, repr=False, compare=False)
+    steps: int = 0
 
     def __repr__(self) -> str:
         kinds = ", ".join(f"{b.kind}@{b.value:.6g}" for b in self.bifurcations) or "none"
@@ -330,4 +332,6 @@ def continue_periodic(
         res.events,
         res.status,
         res.message,
+        system,
+        int(steps),
     )

@@ -5,13 +5,15 @@ A cycle bifurcation (cycle fold, period doubling, Neimark-Sacker) found on a
 classical RK4 steps per period), so its parameter value carries the integrator's error
 :math:`O(h^4)`, :math:`h = 1/\mathrm{steps}`. :func:`refine_cycle_bifurcation` locates it
 again with 2, 4, ... times the steps: each level continues a short piece of the branch at
-the finer step, starting from the branch point just before the event (Newton re-converges
-it to the finer flow), and locates the event on it as the branch does (Illinois on the
-test function, to ``locate_tol``). With the values :math:`v_n, v_{2n}, v_{4n}` the
-differences :math:`d_k` shrink by :math:`2^4 = 16` per level for a fourth-order method
-(``observed_order`` = :math:`\log_2(d_{k-1}/d_k)`), and the Richardson extrapolation
-:math:`v_\infty = v_{\mathrm{last}} + d_{\mathrm{last}}/15` removes the leading term; its
-error estimate is :math:`|d_\mathrm{last}|/15`.
+the finer step, from the branch point ``margin`` before the event (Newton re-converges it
+to the finer flow) to ``margin`` beyond it, and locates the event on it as the branch
+does (Illinois on the test function, to ``locate_tol``). Where the modulated cycles of
+the network change fast (near a cycle fold) the shooting is pre-asymptotic at a few
+hundred steps; the observed order then differs from 4 and says so. With the values
+:math:`v_n, v_{2n}, v_{4n}` the differences :math:`d_k` shrink by :math:`2^4 = 16` per
+level for a fourth-order method (``observed_order`` = :math:`\log_2(d_{k-1}/d_k)`), and
+the Richardson extrapolation :math:`v_\infty = v_{\mathrm{last}} + d_{\mathrm{last}}/15`
+removes the leading term; its error estimate is :math:`|d_\mathrm{last}|/15`.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class Refinement:
         extrapolated: Richardson value (fourth order) from the last two levels.
         error_estimate: |differences[-1]| / 15.
         bifurcations: the located points of each level (NaN values where not found).
+        events: per level, every (kind, value) found on its re-location branch, in
+            branch order (the kind of the first loss of stability can change with steps).
     """
 
     kind: str
@@ -53,6 +57,7 @@ class Refinement:
     extrapolated: float
     error_estimate: float
     bifurcations: tuple[Bifurcation | None, ...] = field(default=())
+    events: tuple[tuple[tuple[str, float], ...], ...] = field(default=())
 
     def __repr__(self) -> str:
         rows = ", ".join(f"{n}: {v:.10f}" for n, v in zip(self.steps, self.values))
@@ -71,12 +76,12 @@ def _start_index(branch: CycleBranch, bif: Bifurcation, margin: float) -> int:
 
 
 def refine_cycle_bifurcation(
-    system: System,
+    system: System | None,
     branch: CycleBranch,
     bif: Bifurcation,
     params: Any,
     *,
-    steps: int,
+    steps: int | None = None,
     levels: int = 2,
     margin: float | None = None,
     settings: ContinuationSettings | None = None,
@@ -84,23 +89,27 @@ def refine_cycle_bifurcation(
     """Locate ``bif`` (found on ``branch`` with ``steps``) again with steps * 2^k, k <= levels.
 
     Args:
-        system: the system of the branch; params: its parameters (any value of the
-            continued one).
+        system: the system of the branch (None: ``branch.system``); params: its parameters
+            (any value of the continued one).
         branch: the :class:`CycleBranch` on which ``bif`` was found (``steps`` per period).
         bif: one of ``branch.bifurcations`` (cycle fold, period doubling, Neimark-Sacker).
-        steps: RK4 steps per period of ``branch``.
+        steps: RK4 steps per period of ``branch`` (None: ``branch.steps``).
         levels: number of refinements (each doubles the steps).
         margin: each level continues from the branch point ``margin`` before the event to
             ``margin`` beyond it (default 2e-3 max(1, |value|)); it must exceed the shift of
             the event between levels.
         settings: continuation settings of the short re-location branches (default
-            ``ds = 0.005``, ``ds_max = 0.02`` (arclength in (state, period, parameter)),
-            ``max_steps = 200``).
+            ``ds = margin/2``, ``ds_max = 2 margin`` (arclength in (state, period,
+            parameter); larger steps can jump over a sharp turn of the branch),
+            ``max_steps = 300``).
 
     Returns:
         :class:`Refinement` (the level-0 value is ``bif.value`` itself).
     """
-    steps = check_int("steps", steps, minimum=10)
+    system = branch.system if system is None else system
+    if system is None:
+        raise ValueError("Argument `system` is required for a branch that does not carry one.")
+    steps = check_int("steps", branch.steps if steps is None else steps, minimum=10)
     levels = check_int("levels", levels, minimum=1, maximum=6)
     if bif.kind not in ("cycle_fold", "period_doubling", "neimark_sacker"):
         raise ValueError(
@@ -114,10 +123,11 @@ def refine_cycle_bifurcation(
     direction = math.copysign(1.0, bif.value - p0) if bif.value != p0 else 1.0
     stop = bif.value + direction * margin
     if settings is None:
-        settings = ContinuationSettings(ds=0.005, ds_max=0.02, max_steps=200)
+        settings = ContinuationSettings(ds=margin / 2, ds_max=2 * margin, max_steps=300)
     p = system.params(params)
     p[system.index(bif.parameter)] = p0
     found: list[Bifurcation | None] = [bif]
+    events: list[tuple[tuple[str, float], ...]] = [((bif.kind, float(bif.value)),)]
     values = [float(bif.value)]
     ns = [steps]
     for k in range(1, levels + 1):
@@ -132,6 +142,7 @@ def refine_cycle_bifurcation(
             steps=n,
             settings=settings,
         )
+        events.append(tuple((b.kind, float(b.value)) for b in cb.bifurcations))
         hits = [b for b in cb.bifurcations if b.kind == bif.kind]
         ref = next(x for x in reversed(values) if math.isfinite(x))
         best = min(hits, key=lambda b: abs(b.value - ref)) if hits else None
@@ -152,4 +163,5 @@ def refine_cycle_bifurcation(
         float(v[-1] + d[-1] / 15.0),
         float(abs(d[-1]) / 15.0),
         tuple(found),
+        tuple(events),
     )
