@@ -115,3 +115,30 @@ def test_single_group_order_parameter_grows_like_sqrt_past_vc():
     amp = np.abs(tr.s_plus[:, 0, -1])
     assert amp[0] < 1e-6
     assert amp[2] / amp[1] == pytest.approx(2.0, rel=0.05)
+
+
+def test_modulated_locking_ends_by_a_phase_slip_through_zero_amplitude():
+    """V_AB = 1, past the Hopf point: the modulated locked states, computed as cycles on the
+    slice of group B (whose |<S+>| stays >= 0.057), form one stable family up to delta =
+    0.6 with no cycle bifurcation. Along it min_t |<S+>_A| falls to ~0 near delta = 0.555
+    and the winding of the relative phase over one period jumps from 0 (locked, modulated)
+    to 1 (drifting): locking is lost without a bifurcation of the attractor. (On the slice
+    of group A this zero makes the frame frequency diverge, and shooting with fixed RK4
+    steps reports spurious cycle folds and torus points there.)"""
+    from qsynchro.solvers.curves import cycle_branch
+
+    b = continuation({**FIG3, "V_AB": 1.0}, "delta", 0.0, 1.0)
+    cb = cycle_branch(b, 0, 0.6, steps=600, ds_max=0.02, max_steps=400, reference_group=1)
+    assert cb.status == "completed" and not cb.bifurcations, cb
+    assert np.all(cb.stable)
+    winding = []
+    for j in (5, len(cb.values) - 5):
+        rho = b.adapter.observables(cb.states[j])["rho"]
+        T = cb.period[j]
+        dt = T / 2000
+        m = Network.two_groups(cb.values[j], 0.0, 1.0, 1.0, 0.5)
+        s = evolve(m, T, rho0=rho, dt=dt, n_samples=2001, sample_dt=dt).s_plus
+        rel = np.unwrap(np.angle(s[0] * np.conj(s[1])))
+        winding.append((rel[-1] - rel[0]) / (2 * np.pi))
+        assert np.min(np.abs(s[1])) > 0.05  # the reference group never comes near 0
+    np.testing.assert_allclose(winding, [0.0, 1.0], atol=1e-3)

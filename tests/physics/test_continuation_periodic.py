@@ -99,3 +99,27 @@ def test_neimark_sacker():
     assert b.kind == "neimark_sacker" and abs(b.value) < 1e-8
     angle = np.angle(np.exp(1j * nu * 2 * np.pi))
     assert b.frequency == pytest.approx(abs(angle), abs=1e-7)
+
+
+def test_cycle_fold_refinement_converges_at_fourth_order():
+    """Bautin cycle fold (exact: beta_1 = -beta_2^2/4 = -0.0625) on a deliberately coarse
+    shooting (16 RK4 steps per period): located again with 32, 64, 128 steps, the error
+    falls by ~2^4 per level (observed order 4 +- 0.5), and the Richardson value is exact to
+    far better than the finest level."""
+    from qsynchro.solvers.periodic_refine import refine_cycle_bifurcation
+
+    def bau(x, p):
+        r2 = x[0] ** 2 + x[1] ** 2
+        g = p[0] + p[1] * r2 - r2**2
+        return jnp.stack([g * x[0] - x[1], x[0] + g * x[1]])
+
+    sys_ = System(bau, ("b1", "b2"), 2)
+    cb = continue_periodic(sys_, [np.sqrt(0.5), 0.0], 2 * np.pi, [0.0, 0.5], "b1", -0.2, steps=16)
+    (f,) = [b for b in cb.bifurcations if b.kind == "cycle_fold"]
+    r = refine_cycle_bifurcation(sys_, cb, f, [0.0, 0.5], steps=16, levels=3, margin=0.01)
+    err = np.abs(r.values + 0.0625)
+    assert list(r.steps) == [16, 32, 64, 128]
+    assert err[0] > 1e-6  # the coarse shooting is visibly off
+    assert np.all(np.abs(r.observed_order - 4.0) < 0.5), r  # 4.41, 4.27: pre-asymptotic
+    assert abs(r.extrapolated + 0.0625) < err[-1] / 5  # 2.1e-9 vs 1.7e-8
+    assert abs(r.extrapolated + 0.0625) <= 2 * r.error_estimate + 1e-10

@@ -25,7 +25,6 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from qsynchro.experiments import reproduce
 from qsynchro.experiments.nadolny2023 import sweeps
 from qsynchro.experiments.runner import run_sweep
 from qsynchro.outputs.store import read_dataset, write_dataset
@@ -53,11 +52,8 @@ PANELS = {
 
 
 @pytest.fixture(scope="module")
-def quick(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("nadolny_quick")
-    for name in ("nadolny2023-fig2", "nadolny2023-fig3", "nadolny2023-fig4"):
-        reproduce(name, out, quick=True, progress=False)
-    return out
+def quick(nadolny_quick) -> Path:
+    return nadolny_quick  # tests/regression/conftest.py
 
 
 def _panel(out: Path, panel: str) -> xr.Dataset:

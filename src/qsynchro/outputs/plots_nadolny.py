@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from qsynchro.outputs.figure_io import panel_label as _label
 from qsynchro.outputs.figure_io import save_figure
 
-__all__ = ["plot_fig2", "plot_fig3", "plot_fig4"]
+__all__ = ["draw_curves", "plot_fig2", "plot_fig3", "plot_fig4"]
 
 #: line colours of Fig. 2(c)/(d): K/(gamma_- + gamma_+) = -1/10, 0, +1/10 (paper: orange,
 #: black dashed, blue)
@@ -42,6 +42,61 @@ def _k_color(krel: float) -> str:
         if abs(krel - k) < 1e-9:
             return c
     return "gray"
+
+
+#: line styles of continuation curves: (kind, supercritical) -> matplotlib keywords
+CURVE_STYLES = {
+    (0, None): {"color": "black", "ls": "-", "label": "fold (saddle-node)"},
+    (1, True): {"color": "tab:green", "ls": "-", "label": "Hopf, supercritical"},
+    (1, False): {"color": "tab:purple", "ls": "--", "label": "Hopf, subcritical"},
+}
+SPECIAL_STYLES = {
+    "bogdanov_takens": {"marker": "s", "color": "black", "label": "Bogdanov-Takens"},
+    "bautin": {"marker": "D", "color": "white", "label": "Bautin (generalized Hopf)"},
+}
+
+
+def _style_key(kind: int, l1: float) -> tuple[int, bool | None]:
+    return (0, None) if kind == 0 else (1, bool(not l1 > 0))
+
+
+def draw_curves(ax, curves: xr.Dataset, x: str, y: str, *, what: str = "", lw: float = 1.6):
+    """Draw the continuation curves of a ``*-curves.nc`` Dataset (one line per segment,
+    style by kind and by the sign of the first Lyapunov coefficient) and its special
+    points; labels (prefixed by ``what``) once per style for the legend."""
+    seen: set = set()
+    seg = curves["segment"].values
+    for s in np.unique(seg):
+        m = np.nonzero(seg == s)[0]
+        xs, ys = curves[x].values[m], curves[y].values[m]
+        keys = [
+            _style_key(int(k), float(v))
+            for k, v in zip(curves["kind"].values[m], curves["l1"].values[m])
+        ]
+        start = 0
+        for i in range(1, len(m) + 1):
+            if i == len(m) or keys[i] != keys[start]:
+                st = dict(CURVE_STYLES[keys[start]])
+                label = st.pop("label")
+                stop = min(i + 1, len(m))  # overlap one point: the line stays connected
+                ax.plot(
+                    xs[start:stop],
+                    ys[start:stop],
+                    lw=lw,
+                    label=None if keys[start] in seen else what + label,
+                    **st,
+                )
+                seen.add(keys[start])
+                start = i
+    kinds = curves["special_kind"].values if "special_kind" in curves else []
+    for k in SPECIAL_STYLES:
+        sel = np.array([str(v) == k for v in kinds], dtype=bool)
+        if sel.any():
+            st = dict(SPECIAL_STYLES[k])
+            ax.plot(
+                curves[f"special_{x}"].values[sel], curves[f"special_{y}"].values[sel], ls="none",
+                markersize=5, markeredgecolor="black", **st,
+            )  # fmt: skip
 
 
 # --------------------------------------------------------------------------------- Fig. 2
@@ -133,11 +188,18 @@ def plot_fig2(a: xr.Dataset, b: xr.Dataset, c: xr.Dataset, d: xr.Dataset, path: 
 
 # --------------------------------------------------------------------------------- Fig. 3
 def plot_fig3(
-    ab: xr.Dataset, c: xr.Dataset, d: xr.Dataset, path: str | Path, *, omega_max: float = 2.0
+    ab: xr.Dataset,
+    c: xr.Dataset,
+    d: xr.Dataset,
+    path: str | Path,
+    *,
+    omega_max: float = 2.0,
+    curves: xr.Dataset | None = None,
 ) -> Path:
     """Fig. 3: (a), (b) spectra over (delta, omega) (log colour scale, omega within
     +-omega_max), (c) omega_A, omega_B and their difference over delta, (d) the frequency
-    difference over (delta, V_AB)."""
+    difference over (delta, V_AB), with the locking boundary from continuation (``curves``,
+    a ``nadolny2023-fig3d-curves.nc`` Dataset) drawn over it when given."""
     fig = Figure(figsize=(10, 7.5), layout="constrained")
     axs = fig.subplots(2, 2)
     for ax, grp, lab in ((axs[0, 0], "A", "(a)"), (axs[0, 1], "B", "(b)")):
@@ -170,6 +232,11 @@ def plot_fig3(
     V = float(d.attrs.get("V", np.nan))
     if np.isfinite(V):
         ax.axhline(V, color="gray", lw=0.8, ls="--")
+    if curves is not None and curves.sizes.get("point", 0):
+        draw_curves(ax, curves, "delta", "V_AB", what="locked state: ")
+        ax.set_xlim(float(d["delta"].min()), float(d["delta"].max()))
+        ax.set_ylim(float(d["V_AB"].min()), float(d["V_AB"].max()))
+        ax.legend(fontsize=6, loc="upper right", framealpha=0.8)
     ax.set_xlabel(r"detuning $\delta/\gamma_-$")
     ax.set_ylabel(r"$V_{AB}/\gamma_-$")
     _label(ax, "(d)")
@@ -183,8 +250,17 @@ def _with_bad(name: str, bad: str):
 
 
 # --------------------------------------------------------------------------------- Fig. 4
-def plot_fig4(ds: xr.Dataset, path: str | Path, *, amplitude_threshold: float = 1e-3) -> Path:
+def plot_fig4(
+    ds: xr.Dataset,
+    path: str | Path,
+    *,
+    amplitude_threshold: float = 1e-3,
+    curves: xr.Dataset | None = None,
+) -> Path:
     """Fig. 4 over (delta, K): (a) omega_A - omega_B, (b) order parameter, (c) relative phase.
+
+    ``curves`` (a ``nadolny2023-fig4-curves.nc`` Dataset): the stability boundary of |1><1|
+    from continuation, drawn on every panel when given.
 
     Black: the order parameter is below ``amplitude_threshold`` (no synchronization), as in
     the paper. In (c) light gray marks points where both groups are synchronized but not
@@ -229,5 +305,11 @@ def plot_fig4(ds: xr.Dataset, path: str | Path, *, amplitude_threshold: float = 
     for ax in axs:
         ax.set_xlabel(r"detuning $\delta/\gamma_-$")
         ax.set_ylabel(r"asymmetry $K/\gamma_-$")
+        if curves is not None and curves.sizes.get("point", 0):
+            draw_curves(ax, curves, "delta", "K", what=r"$|1\rangle\langle1|$: ", lw=1.2)
+            ax.set_xlim(float(ds["delta"].min()), float(ds["delta"].max()))
+            ax.set_ylim(float(ds["K"].min()), float(ds["K"].max()))
         ax.set_aspect("equal")
+    if curves is not None and curves.sizes.get("point", 0):
+        axs[1].legend(fontsize=7, loc="lower left", framealpha=0.8)
     return save_figure(fig, path)

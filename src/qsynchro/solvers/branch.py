@@ -28,18 +28,15 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from qsynchro.models.network import Network
 from qsynchro.solvers.bifurcations import Bifurcation, first_lyapunov
 from qsynchro.solvers.continuation import ContinuationSettings, kernels
 from qsynchro.solvers.continuation_network import (
-    GROUPS,
-    KINDS,
-    build_model,
-    charge_one_sign,
-    check_vector_field,
+    Adapter,
+    adapter_for,
     initial_state,
     model_kind,
-    network_system,
-    observables,
+    spin1_adapter,
 )
 from qsynchro.solvers.equilibria import EquilibriumBranch, continue_equilibria, solve_equilibrium
 
@@ -60,6 +57,7 @@ class Branch:
         status: "completed", "incomplete" or "failed"; ``message`` says why.
         parameter: the continued parameter; ``model``: all model parameters at the start.
         kind: "fixed_point" or "locked".
+        adapter: the network structure (:class:`.continuation_network.Adapter`).
     """
 
     data: xr.Dataset
@@ -69,6 +67,7 @@ class Branch:
     parameter: str
     model: dict[str, float]
     kind: str
+    adapter: Adapter | None = None
 
     def __repr__(self) -> str:
         n = self.data.sizes.get("point", 0)
@@ -96,27 +95,33 @@ def split_settings(settings: Mapping[str, Any]) -> tuple[ContinuationSettings, d
     return cs, {**_START, **{k: v for k, v in settings.items() if k in _START}}
 
 
-def _network_bifurcation(b: Bifurcation, kind: str, locked: bool, params: dict) -> Bifurcation:
-    """Generic bifurcation -> network one: rho (G,3,3) state, signed onset frequency."""
-    G = GROUPS[kind]
+def _network_bifurcation(
+    b: Bifurcation, ad: Adapter, locked: bool, u1: bool, params: dict
+) -> Bifurcation:
+    """Generic bifurcation -> network one: rho (G, d, d) state, signed onset frequency."""
     other = dict(b.other)
     freq = b.frequency
-    if b.kind == "hopf" and not locked:  # sign of the <S^+> rotation at onset
-        sys_ = network_system(kind, False)
-        p = np.array([params[n] for n in KINDS[kind]])
-        p[KINDS[kind].index(b.parameter)] = b.value
+    if b.kind == "hopf" and not locked and u1:  # sign of the <A> rotation at onset
+        sys_ = ad.system(False)
+        p = np.array([params[n] for n in ad.names])
+        p[ad.names.index(b.parameter)] = b.value
         _, q = first_lyapunov(kernels(sys_), b.state, p, None, b.frequency)
-        freq = charge_one_sign(q, G) * b.frequency
+        freq = ad.charge_one_sign(q) * b.frequency
     other["packed_state"] = b.state
-    rho = observables(b.state, G)["rho"]
+    rho = ad.observables(b.state)["rho"]
     return dataclasses.replace(b, state=rho, frequency=freq, other=other)
 
 
-def _dataset(br: EquilibriumBranch, kind: str, locked: bool, ref: int) -> xr.Dataset:
-    G = GROUPS[kind]
-    obs = observables(br.states, G)
+def group_names(G: int) -> list[str]:
+    """A, B, ... for up to 26 groups, else 0, 1, ..."""
+    return [chr(65 + g) for g in range(G)] if G <= 26 else [str(g) for g in range(G)]
+
+
+def _dataset(br: EquilibriumBranch, ad: Adapter, locked: bool, ref: int) -> xr.Dataset:
+    G = ad.G
+    obs = ad.observables(br.states)
     amp = np.abs(obs["s_plus"])  # (P, G)
-    groups = ["A", "B"][:G] if G == 2 else ["A"]
+    groups = group_names(G)
     ev = br.eigenvalues[:, :N_EIG]
     ds = xr.Dataset(
         {
@@ -176,57 +181,76 @@ def _bifurcation_vars(ds: xr.Dataset, bifs: tuple[Bifurcation, ...]) -> xr.Datas
 
 
 def continuation(
-    model: Mapping[str, Any], parameter: str, start: float, stop: float, **settings: Any
+    model: Mapping[str, Any] | Network,
+    parameter: str,
+    start: float,
+    stop: float,
+    **settings: Any,
 ) -> Branch:
     r"""Continue the network's attractor at ``parameter = start`` up to ``stop`` (Eq. 2).
 
     Args:
-        model: keyword arguments of :meth:`Network.two_groups` (``delta``, ``K``, ``V``,
-            ``V_AB``, ``gamma_plus``, ``gamma_minus``) or :meth:`Network.single_group`
-            (``K``, ``V``, ``gamma_plus``, ``gamma_minus``, ``detuning``); the value of
-            ``parameter`` in it is replaced by ``start``.
-        parameter: name of the parameter to vary.
+        model: a :class:`~qsynchro.models.network.Network` of any oscillator (a single
+            model, empty batch shape), or a dict of keyword arguments of
+            :meth:`Network.two_groups` (``delta``, ``K``, ``V``, ``V_AB``, ``gamma_plus``,
+            ``gamma_minus``) or :meth:`Network.single_group` (``K``, ``V``, ``gamma_plus``,
+            ``gamma_minus``, ``detuning``); the value of ``parameter`` in it is replaced by
+            ``start``.
+        parameter: name of the parameter to vary. For a Network: an oscillator parameter
+            (e.g. ``gain``), ``detuning[s]``, ``coupling[s,t]`` (real part of C[s, t]) or
+            an alias ``V`` (all diagonal couplings), ``delta`` (G = 2: d_0 - d_1, moved
+            symmetrically), ``V_AB`` (G = 2: both off-diagonal couplings); see
+            :mod:`.continuation_network`.
         start: first value of ``parameter``.
         stop: last value of ``parameter``.
         **settings: :class:`~qsynchro.solvers.continuation.ContinuationSettings` fields
             (``ds``, ``ds_max``, ``max_steps``, ``tol``, ...) and the start-state settings
-            ``initial`` ("attractor", "unsynchronized" or density matrices (G, 3, 3)),
+            ``initial`` ("attractor", "unsynchronized" or density matrices (G, d, d)),
             ``t_final`` (2000), ``dt`` (0.05) and ``start_tol`` (1e-3: max relative drift of
-            <S^+> in the rotating frame for the attractor to count as locked), ``marks``
-            (values of ``parameter`` at which points are computed exactly).
+            <A> in the rotating frame for the attractor to count as locked, or in the lab
+            frame for a network without U(1) symmetry), ``marks`` (values of ``parameter``
+            at which points are computed exactly).
 
     Returns:
-        :class:`Branch`. Its status is "failed" with a message when the start is not a fixed
-        point or locked state or a step fails to converge (the points found until then are
-        kept); "incomplete" after ``max_steps``.
+        :class:`Branch`: locked states (relative equilibria) of a U(1)-symmetric network
+        whose attractor is synchronized, otherwise fixed points. Its status is "failed" with
+        a message when the start is not a fixed point or locked state or a step fails to
+        converge (the points found until then are kept); "incomplete" after ``max_steps``.
     """
     from qsynchro._jax import x64
 
-    model = dict(model)
-    kind = "two_groups" if {"delta", "V_AB"} & (set(model) | {parameter}) else "single_group"
-    if parameter not in KINDS[kind]:
-        raise ValueError(
-            f"Argument `parameter` must be one of {list(KINDS[kind])} for Network.{kind}, "
-            f"but got {parameter!r}."
-        )
-    kind, params = model_kind({**model, parameter: start})
+    if isinstance(model, Network):
+        ad, params = adapter_for(model)
+        ad.check_parameter(parameter)
+    else:
+        model = dict(model)
+        kind = "two_groups" if {"delta", "V_AB"} & (set(model) | {parameter}) else "single_group"
+        spin1_adapter(kind).check_parameter(parameter)
+        kind, params = model_kind({**model, parameter: start})
+        ad = spin1_adapter(kind)
     params[parameter] = float(start)
     cs, st = split_settings(settings)
-    build_model(kind, params)  # validates the start values
+    ad.build(params)  # validates the start values
+    u1 = ad.u1(params, (parameter,))
     with x64():
-        check_vector_field(kind, params)
+        ad.check(params)
         x, locked, ref, info = initial_state(
-            kind, params, initial=st["initial"], t_final=st["t_final"], dt=st["dt"]
+            ad, params, initial=st["initial"], t_final=st["t_final"], dt=st["dt"], u1=u1
         )
-        system = network_system(kind, locked, ref)
+        system = ad.system(locked, ref)
         label = "locked" if locked else "fixed_point"
-        if locked and info["drift"] > st["start_tol"]:
+        if info["drift"] > st["start_tol"] and (locked or not u1):
             br = None
             msg = (
-                f"the state reached at {parameter} = {start} is not a locked state: <S^+> is not "
-                f"stationary in any rotating frame (relative drift {info['drift']:.3g} > "
-                f"start_tol = {st['start_tol']:g}); it may be a modulated or partially "
-                "synchronized state (a periodic orbit)"
+                f"the state reached at {parameter} = {start} is not a "
+                + (
+                    "locked state: <A> is not stationary in any rotating frame"
+                    if locked
+                    else "fixed point: <A> is not stationary (no U(1) symmetry, so no locked "
+                    "states in a rotating frame)"
+                )
+                + f" (relative drift {info['drift']:.3g} > start_tol = {st['start_tol']:g}); "
+                "it may be a modulated or partially synchronized state (a periodic orbit)"
             )
         else:
             x, res = solve_equilibrium(system, x, params, settings=cs)
@@ -244,7 +268,7 @@ def continuation(
                 )
                 msg = br.message
         if br is None:
-            empty = EquilibriumBranch(
+            br = EquilibriumBranch(
                 parameter,
                 np.zeros(0),
                 np.zeros((0, system.n)),
@@ -257,14 +281,15 @@ def continuation(
                 system.params(params),
                 system.parameters,
             )
-            br = empty
-        bifs = tuple(_network_bifurcation(b, kind, locked, params) for b in br.bifurcations)
-    ds = _bifurcation_vars(_dataset(br, kind, locked, ref), bifs)
+        bifs = tuple(_network_bifurcation(b, ad, locked, u1, params) for b in br.bifurcations)
+    ds = _bifurcation_vars(_dataset(br, ad, locked, ref), bifs)
     st_json = {k: v for k, v in st.items() if k != "initial" or isinstance(v, str)}
     ds.attrs.update(
         parameter=parameter,
         model=json.dumps(params),
-        network=kind,
+        network=ad.key,
+        network_label=ad.label,
+        oscillator=ad.oscillator.name,
         branch_kind=label,
         status=br.status,
         message=msg,
@@ -274,4 +299,4 @@ def continuation(
     )
     if math.isfinite(info.get("omega", math.nan)):
         ds.attrs["start_frequency_estimate"] = info["omega"]
-    return Branch(ds, bifs, br.status, msg, parameter, params, label)
+    return Branch(ds, bifs, br.status, msg, parameter, params, label, ad)

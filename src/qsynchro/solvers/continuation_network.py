@@ -1,28 +1,43 @@
-r"""Adapter: the mean-field network as a real vector field for the generic continuation engine.
+r"""Adapter: a mean-field network as a real vector field for the generic continuation engine.
 
-This module is the **only** place where the continuation code touches the network model:
+This module is the **only** place where the continuation code touches the network model.
+An :class:`Adapter` holds, for one network structure (oscillator, number of groups G):
 
-- :func:`vector_field` -- ``f(x, p)`` on the trace-reduced real coordinates of
+- the parameter vector ``p`` and its names (below), and the map ``p -> MFParams`` in JAX;
+- :meth:`Adapter.vector_field` -- ``f(x, p)`` on the trace-reduced real coordinates of
   :mod:`qsynchro.equations.meanfield` (:math:`d^2-1` numbers per group, coordinate-major
   ``x[c * G + g]``), i.e. on the manifold of Hermitian unit-trace matrices, so trace and
   hermiticity give no spurious eigenvalues. It is the generated right-hand side of the
-  oscillator (spin-1 here: the parameter sets of ``Network.two_groups`` and
-  ``Network.single_group``);
-- :func:`symmetry` -- the U(1) phase rotation :math:`e^{-i\theta N}` (charge
+  oscillator (Eq. 2 for spin-1);
+- :meth:`Adapter.symmetry` -- the U(1) phase rotation :math:`e^{-i\theta N}` (charge
   :math:`q_i - q_j` of each coherence) and the phase condition
   :math:`\mathrm{Im}\,\langle A\rangle_r = 0` of a reference group r;
-- :func:`observables` -- :math:`\langle A\rangle_\sigma` and density matrices of states;
+- :meth:`Adapter.observables` -- :math:`\langle A\rangle_\sigma` and density matrices;
 - :func:`initial_state` -- the starting state from time integration (:func:`evolve`).
+
+**Parameter names.** A model given as a dict uses the keyword arguments of
+``Network.two_groups`` (``delta, K, V, V_AB, gamma_plus, gamma_minus``) or
+``Network.single_group`` (``K, V, gamma_plus, gamma_minus, detuning``). A :class:`Network`
+of any oscillator has the oscillator's parameters (e.g. ``gain``, ``loss``, ``kerr``),
+``detuning[s]`` (:math:`d_s`) and ``coupling[s,t]`` (real part of :math:`C_{st}`; an
+imaginary part is held fixed), s, t = 0..G-1, and the aliases ``V`` (every diagonal
+:math:`C_{ss}` together, if they are equal), for G = 2 ``delta`` (:math:`d_0 - d_1`,
+moved symmetrically, :math:`d_{0,1} = \bar d \pm \delta/2`) and ``V_AB`` (both
+:math:`C_{01}, C_{10}`, if equal). An alias moves its entries by the change of its value.
 
 Frames: a relative equilibrium :math:`x` with frame frequency :math:`\omega` is a locked
 state :math:`\langle A\rangle_\sigma(t) = a_\sigma e^{i\omega t}` (``d -> d - omega`` in
-:mod:`qsynchro.equations.meanfield`, so :math:`f_\omega = f - \omega T x`).
+:mod:`qsynchro.equations.meanfield`, so :math:`f_\omega = f - \omega T x`). A network
+whose oscillator breaks the U(1) symmetry (a drive) has no locked states: it is continued
+as fixed points in the lab (drive) frame.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import jax.numpy as jnp
@@ -30,6 +45,7 @@ import numpy as np
 
 from qsynchro.equations.meanfield import (
     MFParams,
+    Structure,
     expand,
     expectation,
     from_real,
@@ -47,15 +63,7 @@ from qsynchro.solvers.continuation import Symmetry, System
 from qsynchro.solvers.evolve import evolve
 from qsynchro.solvers.local import local_steady_state
 
-__all__ = [
-    "KINDS",
-    "initial_state",
-    "model_kind",
-    "network_system",
-    "observables",
-    "symmetry",
-    "vector_field",
-]
+__all__ = ["KINDS", "Adapter", "adapter_for", "initial_state", "model_kind"]
 
 #: model constructors of :class:`Network` and their parameters (order of ``p``)
 KINDS: dict[str, tuple[str, ...]] = {
@@ -63,9 +71,149 @@ KINDS: dict[str, tuple[str, ...]] = {
     "single_group": ("K", "V", "gamma_plus", "gamma_minus", "detuning"),
 }
 _DEFAULTS = {"gamma_minus": 1.0, "detuning": 0.0}
-GROUPS = {"two_groups": 2, "single_group": 1}
+_SPIN1 = spin1()
 
 
+@dataclass(frozen=True, eq=False)
+class Adapter:
+    """One network structure for the continuation engine (see the module docstring).
+
+    Attributes:
+        key: "two_groups", "single_group" or "network-<hash>" (cache key of compiled code).
+        oscillator: the oscillator of every group; G: number of groups.
+        names: names of the entries of ``p`` (continuable names first, then hidden offsets
+            of the aliases, which start with "_").
+        mf: ``p -> MFParams`` (JAX). build: ``params dict -> Network``.
+        u1_breaking: parameter names whose nonzero value breaks the U(1) symmetry.
+        label: how error messages name the model.
+    """
+
+    key: str
+    oscillator: Any
+    G: int
+    names: tuple[str, ...]
+    mf: Callable[[Any], MFParams]
+    build: Callable[[Mapping[str, float]], Network]
+    u1_breaking: tuple[str, ...]
+    label: str
+
+    @property
+    def public(self) -> tuple[str, ...]:
+        return tuple(n for n in self.names if not n.startswith("_"))
+
+    @property
+    def st(self) -> Structure:
+        return structure(self.oscillator)
+
+    @property
+    def n_red(self) -> int:
+        return self.st.n - 1
+
+    def check_parameter(self, name: str) -> None:
+        if name not in self.public:
+            raise ValueError(
+                f"Argument `parameter` must be one of {list(self.public)} for {self.label}, "
+                f"but got {name!r}."
+            )
+
+    def u1(self, params: Mapping[str, float], varied: tuple[str, ...] = ()) -> bool:
+        """True if locked states exist: no symmetry-breaking term is on or varied."""
+        if np.any(np.isnan(self.oscillator.charges)):
+            return False
+        return all(params[k] == 0.0 and k not in varied for k in self.u1_breaking)
+
+    @functools.cached_property
+    def vector_field(self) -> Callable[[Any, Any], Any]:
+        """``f(x, p)``: the mean-field equations on the reduced state x ((d^2-1) G,)."""
+        G, st = self.G, self.st
+
+        def f(x: Any, p: Any) -> Any:
+            mp = self.mf(p)
+            Y = self._from_x(x)
+            return self._to_x(rhs(Y, prepare(mp, st), mp.Cr, mp.Ci, st))
+
+        f.__qualname__ = f"vector_field[{self.key}, G={G}]"
+        return f
+
+    def _to_x(self, Y: Any) -> Any:
+        """Full real coordinates (n, G) -> reduced flat x ((n-1) G,), coordinate-major."""
+        return reduce(Y).reshape(-1)
+
+    def _from_x(self, x: Any) -> Any:
+        X = jnp.moveaxis(jnp.reshape(x, (*x.shape[:-1], self.n_red, self.G)), (-2, -1), (0, 1))
+        return expand(X, self.st.d)
+
+    def check(self, params: Mapping[str, float]) -> None:
+        """Guard: the JAX parameter map equals ``params_from_model`` of the built Network."""
+        ref = params_from_model(self.build(params), xp=np)
+        got = self.mf(jnp.asarray([params[n] for n in self.names]))
+        pairs = [(ref.coef, got.coef), (ref.Cr, got.Cr)]
+        if ref.Ci is not None:
+            pairs.append((ref.Ci, got.Ci))
+        for a, b in pairs:
+            if not np.allclose(np.asarray(a).reshape(-1), np.asarray(b).reshape(-1), atol=1e-14):
+                raise RuntimeError(f"continuation adapter out of sync with {self.label}")
+
+    def symmetry(self, ref: int) -> Symmetry:
+        """U(1) generator T (d/dtheta of the phase rotation), phase condition Im <A>_ref = 0."""
+        G, st = self.G, self.st
+        n = self.n_red * G
+        T = np.zeros((n, n))
+        d = st.d
+        for k, dq in enumerate(st.pair_charge):
+            re, im = d + 2 * k - 1, d + 2 * k  # reduced coordinate indices (rho_00 dropped)
+            for g in range(G):
+                T[re * G + g, im * G + g] = dq
+                T[im * G + g, re * G + g] = -dq
+        c = np.zeros(n)
+        for j, v in enumerate(st.a_im):
+            if v != 0.0:
+                c[(j - 1) * G + ref] = v
+        return Symmetry(T, c)
+
+    @functools.cache  # noqa: B019  (adapters are cached for the life of the process)
+    def system(self, locked: bool, ref: int = 0) -> System:
+        """Fixed points (``locked=False``, lab frame) or locked states (relative equilibria
+        on the slice Im <A>_ref = 0)."""
+        sym = self.symmetry(ref) if locked else None
+        return System(self.vector_field, self.names, self.n_red * self.G, sym)
+
+    def observables(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """<A> (..., G) complex and density matrices rho (..., G, d, d) of reduced states x."""
+        x = np.asarray(x, dtype=np.float64)
+        X = np.moveaxis(x.reshape(*x.shape[:-1], self.n_red, self.G), (-2, -1), (0, 1))
+        Y = expand(X, self.st.d)  # (n, G, ...)
+        sr, si = expectation(Y, self.st)
+        rho = from_real(np.moveaxis(Y, 0, -1))  # (G, ..., d, d)
+        return {
+            "s_plus": np.moveaxis(np.asarray(sr + 1j * si), 0, -1),
+            "rho": np.moveaxis(rho, 0, -3),
+        }
+
+    def rephase(self, x: np.ndarray, ref: int) -> np.ndarray:
+        """Rotate the state x ((d^2-1) G,) by the U(1) phase that makes <A>_ref real > 0
+        (moves a state onto the slice of reference group ``ref``)."""
+        s = self.observables(x)["s_plus"]
+        X = np.moveaxis(np.asarray(x, float).reshape(self.n_red, self.G), 0, 0)
+        Y = expand(X, self.st.d)
+        return np.asarray(self._to_x(rotate(Y, -np.angle(s[ref]), self.st)))
+
+    def charge_one_sign(self, q: np.ndarray) -> float:
+        """+1 if the complex mode q (A q = i w q) makes <A> rotate as exp(+i w t), else -1."""
+        G = self.G
+
+        def amp(v: np.ndarray) -> np.ndarray:  # <A> is linear in the coherences
+            V = np.concatenate([np.zeros((1, G)), np.asarray(v).reshape(self.n_red, G)], 0)
+            sr, si = expectation(V, self.st)
+            return np.asarray(sr + 1j * si)
+
+        s_re, s_im = amp(np.real(q)), amp(np.imag(q))
+        plus = np.sum(np.abs(s_re + 1j * s_im) ** 2)  # coefficient of e^{+iwt}: s(q)
+        minus = np.sum(np.abs(s_re - 1j * s_im) ** 2)  # coefficient of e^{-iwt}: s(conj q)
+        return 1.0 if plus >= minus else -1.0
+
+
+# ------------------------------------------------------------------ spin-1 dict models
 def model_kind(params: Mapping[str, Any]) -> tuple[str, dict[str, float]]:
     """Which constructor the parameters belong to, and all its parameters (defaults filled).
 
@@ -84,175 +232,186 @@ def model_kind(params: Mapping[str, Any]) -> tuple[str, dict[str, float]]:
     missing = [n for n in names if n not in full]
     if missing:
         raise ValueError(f"Argument `model` is missing {missing} (Network.{kind} needs {names}).")
-    out = {}
-    for n in names:
-        v = np.asarray(full[n], dtype=np.float64)
-        if v.ndim or not np.isfinite(v):
-            raise ValueError(f"Argument `model` must give a finite scalar `{n}`, but got {v!r}.")
-        out[n] = float(v)
-    return kind, out
+    return kind, {n: _scalar(n, full[n]) for n in names}
 
 
-def build_model(kind: str, params: Mapping[str, float]) -> Network:
-    """The :class:`Network` of ``kind`` at ``params`` (validated by its constructor)."""
-    return getattr(Network, kind)(**params)
+def _scalar(name: str, value: Any) -> float:
+    v = np.asarray(value)
+    if v.ndim or v.dtype.kind not in "biuf" or not np.isfinite(v):
+        raise ValueError(
+            f"Argument `model` must give a finite real scalar `{name}`, but got {value!r}."
+        )
+    return float(v)
 
 
-#: the oscillator of Network.two_groups / Network.single_group
-OSCILLATOR = spin1()
-_ST = structure(OSCILLATOR)
-#: real coordinates per group after the trace reduction
-N_RED = _ST.n - 1
+def _spin1_mf(kind: str) -> Callable[[Any], MFParams]:
+    names = _SPIN1_ST_NAMES
+
+    def mf(p: Any) -> MFParams:
+        if kind == "two_groups":
+            delta, K, V, VAB, gp, gm = (p[k] for k in range(6))
+            d = jnp.stack([0.5 * delta, -0.5 * delta])
+            C = jnp.stack([jnp.stack([V, VAB]), jnp.stack([VAB, V])])
+        else:
+            K, V, gp, gm, det = (p[k] for k in range(5))
+            d, C = det[None], V[None, None]
+        G = d.shape[0]
+        vals = {"K": K, "gamma_plus": gp, "gamma_minus": gm}
+        coef = jnp.stack([d if n == "detuning" else jnp.broadcast_to(vals[n], (G,)) for n in names])
+        return MFParams(coef, C, None)
+
+    return mf
 
 
-def _mf_params(kind: str, p: Any) -> MFParams:
-    """MFParams (unbatched: coef (n_terms, G), Cr (G, G), Ci None) from ``p`` in JAX."""
-    if kind == "two_groups":
-        delta, K, V, VAB, gp, gm = (p[k] for k in range(6))
-        d = jnp.stack([0.5 * delta, -0.5 * delta])
-        C = jnp.stack([jnp.stack([V, VAB]), jnp.stack([VAB, V])])
-    else:
-        K, V, gp, gm, det = (p[k] for k in range(5))
-        d, C = det[None], V[None, None]
-    G = d.shape[0]
-    vals = {"K": K, "gamma_plus": gp, "gamma_minus": gm}
-    coef = jnp.stack([d if n == "detuning" else jnp.broadcast_to(vals[n], (G,)) for n in _ST.names])
-    return MFParams(coef, C, None)
-
-
-def _to_x(Y: Any) -> Any:
-    """Full real coordinates (n, G) -> reduced flat x ((n-1) G,), coordinate-major."""
-    return reduce(Y).reshape(-1)
-
-
-def _from_x(x: Any, G: int) -> Any:
-    """Reduced flat x (..., (n-1) G) -> full coordinates (n, G, ...)."""
-    X = jnp.moveaxis(jnp.reshape(x, (*x.shape[:-1], N_RED, G)), (-2, -1), (0, 1))
-    return expand(X, _ST.d)
+_SPIN1_ST_NAMES = structure(_SPIN1).names
 
 
 @functools.cache
-def vector_field(kind: str) -> Callable[[Any, Any], Any]:
-    """``f(x, p)``: the mean-field equations on the reduced state x ((d^2-1) G,), parameters
-    ``p`` in KINDS order. Cached per kind, so compiled continuation kernels are shared."""
-    G = GROUPS[kind]
-
-    def f(x: Any, p: Any) -> Any:
-        mp = _mf_params(kind, p)
-        Y = _from_x(x, G)
-        return _to_x(rhs(Y, prepare(mp, _ST), mp.Cr, mp.Ci, _ST))
-
-    return f
-
-
-def check_vector_field(kind: str, params: Mapping[str, float]) -> None:
-    """Guard: the JAX parameter map equals ``params_from_model`` of the constructor."""
-    m = build_model(kind, params)
-    ref = params_from_model(m, xp=np)
-    got = _mf_params(kind, jnp.asarray([params[n] for n in KINDS[kind]]))
-    for a, b in ((ref.coef, got.coef), (ref.Cr, got.Cr)):
-        if not np.allclose(np.asarray(a).reshape(-1), np.asarray(b).reshape(-1), atol=1e-14):
-            raise RuntimeError(f"continuation adapter out of sync with Network.{kind}")
+def spin1_adapter(kind: str) -> Adapter:
+    """The adapter of ``Network.two_groups`` / ``Network.single_group`` (dict models)."""
+    return Adapter(
+        kind,
+        _SPIN1,
+        2 if kind == "two_groups" else 1,
+        KINDS[kind],
+        _spin1_mf(kind),
+        lambda params: getattr(Network, kind)(**{n: params[n] for n in KINDS[kind]}),
+        (),
+        f"Network.{kind}",
+    )
 
 
-def symmetry(G: int, ref: int) -> Symmetry:
-    """U(1) generator T (d/dtheta of the phase rotation) and phase condition Im <A>_ref = 0."""
-    n = N_RED * G
-    T = np.zeros((n, n))
-    d = _ST.d
-    for k, dq in enumerate(_ST.pair_charge):
-        re, im = d + 2 * k - 1, d + 2 * k  # reduced coordinate indices (rho_00 dropped)
-        for g in range(G):
-            T[re * G + g, im * G + g] = dq
-            T[im * G + g, re * G + g] = -dq
-    c = np.zeros(n)
-    for j, v in enumerate(_ST.a_im):
-        if v != 0.0:
-            c[(j - 1) * G + ref] = v
-    return Symmetry(T, c)
+# ------------------------------------------------------------------ any Network
+def _network_names(net: Network) -> tuple[list[str], dict[str, float]]:
+    """Continuable names and values of a scalar network, aliases included."""
+    G, C, det = net.G, np.asarray(net.coupling), net.detuning
+    vals: dict[str, float] = {k: float(v) for k, v in net.parameters.items()}
+    vals.update({f"detuning[{s}]": float(det[s]) for s in range(G)})
+    vals.update({f"coupling[{s},{t}]": float(C[s, t].real) for s in range(G) for t in range(G)})
+    diag = C.real[np.arange(G), np.arange(G)]
+    if np.all(diag == diag[0]) and "V" not in vals:
+        vals["V"] = float(diag[0])
+    if G == 2 and "delta" not in vals:
+        vals["delta"] = float(det[0] - det[1])
+    if G == 2 and C[0, 1].real == C[1, 0].real and "V_AB" not in vals:
+        vals["V_AB"] = float(C[0, 1].real)
+    names = list(vals)
+    aliases = [a for a in ("V", "delta", "V_AB") if a in vals and a not in net.parameters]
+    vals.update({f"_{a}0": vals[a] for a in aliases})
+    return names + [f"_{a}0" for a in aliases], vals
 
 
-@functools.cache
-def network_system(kind: str, locked: bool, ref: int = 0) -> System:
-    """The :class:`System` of ``kind``: fixed points (``locked=False``, lab frame) or locked
-    states (relative equilibria on the slice Im <A>_ref = 0)."""
-    G = GROUPS[kind]
-    sym = symmetry(G, ref) if locked else None
-    return System(vector_field(kind), KINDS[kind], N_RED * G, sym)
+def _apply(p: Any, idx: dict[str, int], osc_names: tuple[str, ...], G: int, xp: Any):
+    """Effective (detuning (G,), real coupling (G, G)) of p, aliases applied."""
+    det = xp.stack([p[idx[f"detuning[{s}]"]] for s in range(G)])
+    C = xp.stack([xp.stack([p[idx[f"coupling[{s},{t}]"]] for t in range(G)]) for s in range(G)])
+    if "_delta0" in idx:
+        dd = p[idx["delta"]] - p[idx["_delta0"]]
+        det = det + xp.asarray([0.5, -0.5]) * dd
+    if "_V0" in idx:
+        C = C + xp.eye(G) * (p[idx["V"]] - p[idx["_V0"]])
+    if "_V_AB0" in idx:
+        C = C + (1.0 - xp.eye(G)) * (p[idx["V_AB"]] - p[idx["_V_AB0"]])
+    return det, C
 
 
-def observables(x: np.ndarray, G: int) -> dict[str, np.ndarray]:
-    """<A> (..., G) complex and density matrices rho (..., G, d, d) of reduced states x."""
-    x = np.asarray(x, dtype=np.float64)
-    X = np.moveaxis(x.reshape(*x.shape[:-1], N_RED, G), (-2, -1), (0, 1))
-    Y = expand(X, _ST.d)  # (n, G, ...)
-    sr, si = expectation(Y, _ST)
-    rho = from_real(np.moveaxis(Y, 0, -1))  # (G, ..., d, d)
-    return {
-        "s_plus": np.moveaxis(np.asarray(sr + 1j * si), 0, -1),
-        "rho": np.moveaxis(rho, 0, -3),
-    }
+_ADAPTERS: dict[str, Adapter] = {}
 
 
-def charge_one_sign(q: np.ndarray, G: int) -> float:
-    """+1 if the complex mode q (A q = i w q) makes <A> rotate as exp(+i w t), else -1."""
+def adapter_for(net: Network) -> tuple[Adapter, dict[str, float]]:
+    """The :class:`Adapter` of a single (unbatched) network and its parameter values."""
+    if not isinstance(net, Network):
+        raise TypeError(
+            f"Argument `model` must be a dict or a Network, but got {type(net).__name__}."
+        )
+    if net.batch_shape:
+        raise ValueError(
+            "Argument `model` must be a single network (empty batch shape), but got batch "
+            f"shape {net.batch_shape}."
+        )
+    names, vals = _network_names(net)
+    osc, G = net.oscillator, net.G
+    Ci = np.asarray(net.coupling).imag if net.is_complex else None
+    h = hashlib.sha1(repr((id(osc), G, tuple(names))).encode())
+    if Ci is not None:
+        h.update(Ci.tobytes())
+    key = f"network-{h.hexdigest()[:12]}"
+    if key not in _ADAPTERS:
+        idx = {n: i for i, n in enumerate(names)}
+        st_names = structure(osc).names
+        onames = osc.parameters
 
-    def amp(v: np.ndarray) -> np.ndarray:  # <A> is linear in the coherences (no diagonal)
-        V = np.concatenate([np.zeros((1, G)), np.asarray(v).reshape(N_RED, G)], 0)
-        sr, si = expectation(V, _ST)
-        return np.asarray(sr + 1j * si)
+        def mf(p: Any) -> MFParams:
+            det, C = _apply(p, idx, onames, G, jnp)
+            coef = jnp.stack(
+                [det if n == "detuning" else jnp.broadcast_to(p[idx[n]], (G,)) for n in st_names]
+            )
+            return MFParams(coef, C, None if Ci is None else jnp.asarray(Ci))
 
-    s_re, s_im = amp(np.real(q)), amp(np.imag(q))
-    plus = np.sum(np.abs(s_re + 1j * s_im) ** 2)  # coefficient of e^{+iwt}: s(q)
-    minus = np.sum(np.abs(s_re - 1j * s_im) ** 2)  # coefficient of e^{-iwt}: s(conj q)
-    return 1.0 if plus >= minus else -1.0
+        def build(params: Mapping[str, float]) -> Network:
+            p = np.array([params[n] for n in names])
+            det, C = _apply(p, idx, onames, G, np)
+            return Network(
+                osc, det, C if Ci is None else C + 1j * Ci, **{k: params[k] for k in onames}
+            )
+
+        label = f"Network({osc.name}, G={G})"
+        _ADAPTERS[key] = Adapter(key, osc, G, tuple(names), mf, build, osc.symmetry_breaking, label)
+    return _ADAPTERS[key], vals
 
 
+# ------------------------------------------------------------------ starting state
 def initial_state(
-    kind: str,
+    ad: Adapter,
     params: Mapping[str, float],
     *,
     initial: Any = "attractor",
     t_final: float = 2000.0,
     dt: float = 0.05,
     sync_threshold: float = 1e-6,
+    u1: bool = True,
 ) -> tuple[np.ndarray, bool, int, dict[str, Any]]:
     """Starting state: the attractor reached by :func:`evolve`, or |1><1|, or a given rho.
 
     Args:
-        kind, params: the model.
+        ad, params: the model.
         initial: "attractor" (integrate from the default initial state), "unsynchronized"
-            (|1><1| in every group, a fixed point for every parameter), or density matrices
-            of shape (G, 3, 3).
+            (the steady state of uncoupled oscillators in every group: a fixed point of a
+            U(1)-symmetric network for every parameter), or density matrices (G, d, d).
         t_final, dt: integration time and RK4 step for "attractor" (and for a given rho).
-        sync_threshold: groups with |<S^+>| below it at the end count as unsynchronized.
+        sync_threshold: groups with |<A>| below it at the end count as unsynchronized.
+        u1: False for a network without U(1) symmetry: the state is a fixed point.
 
     Returns:
-        ``(x, locked, ref, info)``: reduced state ((d^2-1) G,), whether it is synchronized (continue
-        as a relative equilibrium), the phase-reference group, and diagnostics (``drift``:
-        max |d<S^+>/dt - i omega <S^+>| / |<S^+>| over the last samples, ``omega``).
+        ``(x, locked, ref, info)``: reduced state ((d^2-1) G,), whether it is synchronized
+        (continue as a relative equilibrium), the phase-reference group, and diagnostics
+        (``drift``: max |d<A>/dt - i omega <A>| / |<A>| over the last samples, ``omega``).
     """
-    G = GROUPS[kind]
-    model = build_model(kind, params)
+    G, st = ad.G, ad.st
+    model = ad.build(params)
     if isinstance(initial, str) and initial == "unsynchronized":
         Y = np.moveaxis(to_real(local_steady_state(model)), 0, -1)  # (n, G)
-        return _to_x(Y), False, 0, {"drift": 0.0, "omega": float("nan")}
+        return ad._to_x(Y), False, 0, {"drift": 0.0, "omega": float("nan")}
     rho0 = None if isinstance(initial, str) else np.asarray(initial)
     if isinstance(initial, str) and initial != "attractor":
         raise ValueError(
             "Argument `initial` must be 'attractor', 'unsynchronized' or density matrices "
-            f"of shape ({G}, {_ST.d}, {_ST.d}), but got {initial!r}."
+            f"of shape ({G}, {st.d}, {st.d}), but got {initial!r}."
         )
     tr = evolve(model, t_final, rho0=rho0, dt=dt, n_samples=64, sample_dt=dt)
     s = tr.s_plus  # (G, n)
     amp = np.abs(s[:, -1])
     Y = np.moveaxis(to_real(tr.rho_final), 0, -1)  # (n, G)
+    if not u1:  # a fixed point in the lab frame: <A> must be stationary
+        ds = np.abs(s[:, -1] - s[:, -2]) / dt
+        drift = float(np.max(ds) / max(float(np.max(amp)), sync_threshold))
+        return ad._to_x(Y), False, 0, {"drift": drift, "omega": 0.0}
     if np.all(amp < sync_threshold):
-        return _to_x(Y), False, 0, {"drift": float(np.max(amp)), "omega": float("nan")}
+        return ad._to_x(Y), False, 0, {"drift": float(np.max(amp)), "omega": float("nan")}
     ref = int(np.argmax(amp))
     phase = np.unwrap(np.angle(s[ref]))
     omega = float((phase[-1] - phase[-2]) / dt)
     ds = (s[:, -1] - s[:, -2]) / dt - 1j * omega * 0.5 * (s[:, -1] + s[:, -2])
     drift = float(np.max(np.abs(ds)) / np.max(amp))
-    Y = np.asarray(rotate(Y, -np.angle(s[ref, -1]), _ST))
-    return _to_x(Y), True, ref, {"drift": drift, "omega": omega}
+    Y = np.asarray(rotate(Y, -np.angle(s[ref, -1]), st))
+    return ad._to_x(Y), True, ref, {"drift": drift, "omega": omega}

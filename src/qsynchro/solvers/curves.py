@@ -24,10 +24,18 @@ import xarray as xr
 from qsynchro.solvers.bifurcations import Bifurcation
 from qsynchro.solvers.branch import N_EIG, Branch, continuation, split_settings
 from qsynchro.solvers.codim2 import BifurcationCurve, continue_bifurcation
-from qsynchro.solvers.continuation_network import GROUPS, network_system, observables
+from qsynchro.solvers.continuation_network import Adapter
 from qsynchro.solvers.periodic import CycleBranch, continue_periodic, cycle_from_hopf
+from qsynchro.solvers.periodic_refine import Refinement, refine_cycle_bifurcation
 
-__all__ = ["Boundary", "Curve", "bifurcation_curve", "cycle_branch", "stability_boundary"]
+__all__ = [
+    "Boundary",
+    "Curve",
+    "bifurcation_curve",
+    "cycle_branch",
+    "refine_cycle",
+    "stability_boundary",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,10 +66,9 @@ class Curve:
         )
 
 
-def _curve(c: BifurcationCurve, kind: str, model: dict, locked: bool, settings: str) -> Curve:
-    G = GROUPS[kind]
+def _curve(c: BifurcationCurve, ad: Adapter, model: dict, locked: bool, settings: str) -> Curve:
     p, q = c.parameters
-    obs = observables(c.states, G)
+    obs = ad.observables(c.states)
     amp = np.abs(obs["s_plus"])
     ev = c.eigenvalues[:, :N_EIG]
     ff = c.frame_frequency[:, 0] if locked and c.frame_frequency.size else np.full(len(amp), np.nan)
@@ -98,12 +105,13 @@ def _curve(c: BifurcationCurve, kind: str, model: dict, locked: bool, settings: 
         model=json.dumps(model),
         parameter=p,
         second=q,
-        network=kind,
+        network=ad.key,
+        network_label=ad.label,
         branch_kind="locked" if locked else "fixed_point",
         settings=settings,
     )
     pts = tuple(
-        dataclasses.replace(b, state=observables(b.state, G)["rho"], other=dict(b.other))
+        dataclasses.replace(b, state=ad.observables(b.state)["rho"], other=dict(b.other))
         for b in c.points
     )
     return Curve(ds, pts, c.kind, (p, q), c.status, c.message)
@@ -127,9 +135,9 @@ def bifurcation_curve(
     bif = branch.bifurcations[bifurcation] if isinstance(bifurcation, int) else bifurcation
     if bif.kind not in ("fold", "hopf"):
         raise ValueError(f"Argument `bifurcation` must be a fold or Hopf point, got {bif.kind!r}.")
-    kind = branch.data.attrs["network"]
+    ad = branch.adapter
     locked = branch.kind == "locked"
-    system = network_system(kind, locked, int(branch.data.attrs["reference_group"]))
+    system = ad.system(locked, int(branch.data.attrs["reference_group"]))
     cs, st = split_settings(settings)
     # generic engine: positive Hopf frequency (the network reports the signed onset one)
     generic = dataclasses.replace(
@@ -139,7 +147,7 @@ def bifurcation_curve(
         c = continue_bifurcation(
             system, generic, branch.model, second, stop, settings=cs, marks=st["marks"]
         )
-    return _curve(c, kind, branch.model, locked, json.dumps(dataclasses.asdict(cs)))
+    return _curve(c, ad, branch.model, locked, json.dumps(dataclasses.asdict(cs)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -257,31 +265,63 @@ def cycle_branch(
     *,
     steps: int = 400,
     max_period: float = float("inf"),
+    reference_group: int | None = None,
     **settings: Any,
 ) -> CycleBranch:
     """Periodic orbits born at a Hopf point of ``branch``, continued to ``stop``.
 
     For a locked branch these are *modulated locked states* (periodic in the co-rotating
-    frame, on the slice); for |1><1| the rotating waves born at V_c. ``states`` are packed
-    states (:func:`.continuation_network.observables` gives <S^+> and rho). ``steps``: RK4
-    steps per period; ``max_period`` ends the branch (approach to a global bifurcation).
+    frame, on the slice Im <A>_ref = 0); for |1><1| the rotating waves born at V_c.
+    ``states`` are packed states (``branch.adapter.observables`` gives <S^+> and rho).
+    ``steps``: RK4 steps per period; ``max_period`` ends the branch (approach to a global
+    bifurcation). ``reference_group``: the group whose phase defines the slice (default:
+    the branch's). Choose a group whose |<A>| stays away from 0 along the cycles: where it
+    dips, the frame frequency on the slice becomes large and the fixed RK4 step resolves
+    the orbit poorly (Fig. 3 at V_AB = 1 near the cycle fold: |<S+>_A| dips to 1e-3, so
+    use group B).
     """
     from qsynchro._jax import x64
 
     bif = branch.bifurcations[bifurcation] if isinstance(bifurcation, int) else bifurcation
     if bif.kind != "hopf":
         raise ValueError(f"Argument `bifurcation` must be a Hopf point, but got {bif.kind!r}.")
-    kind = branch.data.attrs["network"]
-    system = network_system(
-        kind, branch.kind == "locked", int(branch.data.attrs["reference_group"])
-    )
+    ad = branch.adapter
+    locked = branch.kind == "locked"
+    own = int(branch.data.attrs["reference_group"])
+    ref = own if reference_group is None or not locked else int(reference_group)
+    if not 0 <= ref < ad.G:
+        raise ValueError(
+            f"Argument `reference_group` must be in [0, {ad.G - 1}], but got {reference_group}."
+        )
+    system = ad.system(locked, ref)
     cs, _ = split_settings(settings)
+    x = bif.other["packed_state"]
+    if ref != own:
+        x = ad.rephase(x, ref)
     # generic engine: positive Hopf frequency (the network reports the signed onset one)
-    generic = dataclasses.replace(
-        bif, state=bif.other["packed_state"], frequency=abs(bif.frequency)
-    )
+    generic = dataclasses.replace(bif, state=x, frequency=abs(bif.frequency))
     with x64():
         x0, T, pp = cycle_from_hopf(system, generic, branch.model, steps=steps, settings=cs)
         return continue_periodic(
             system, x0, T, pp, bif.parameter, stop, steps=steps, settings=cs, max_period=max_period
+        )
+
+
+def refine_cycle(
+    branch: Branch,
+    cycles: CycleBranch,
+    bifurcation: int | Bifurcation,
+    *,
+    levels: int = 2,
+    margin: float | None = None,
+) -> Refinement:
+    """Locate a cycle bifurcation of ``cycles`` (from :func:`cycle_branch` of ``branch``)
+    again with 2^k times its RK4 steps, k = 1..levels, and extrapolate
+    (:func:`.periodic_refine.refine_cycle_bifurcation`)."""
+    from qsynchro._jax import x64
+
+    bif = cycles.bifurcations[bifurcation] if isinstance(bifurcation, int) else bifurcation
+    with x64():
+        return refine_cycle_bifurcation(
+            None, cycles, bif, branch.model, levels=levels, margin=margin
         )

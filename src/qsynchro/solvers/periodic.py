@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jax
@@ -272,6 +272,8 @@ class CycleBranch:
     bifurcations: list[Bifurcation]
     status: str
     message: str
+    system: System | None = field(default=None, repr=False, compare=False)
+    steps: int = 0
 
     def __repr__(self) -> str:
         kinds = ", ".join(f"{b.kind}@{b.value:.6g}" for b in self.bifurcations) or "none"
@@ -318,15 +320,18 @@ def continue_periodic(
     d[-1] = 1.0 if stop > start else -1.0
     res = trace(prob, z0, d, (min(start, stop), max(start, stop)), settings)
     pts = res.points
-    mu = np.array([q.record["multipliers"] for q in pts]).reshape(len(pts), -1)
+    N = prob.N
+    mu = np.array([q.record["multipliers"] for q in pts]).reshape(len(pts), N - 1)
     return CycleBranch(
         parameter,
         np.array([q.z[-1] for q in pts]),
         np.array([q.z[-2] for q in pts]),
-        system.lift(np.array([q.z[: prob.N] for q in pts]).reshape(len(pts), prob.N)),
+        system.lift(np.array([q.z[:N] for q in pts]).reshape(len(pts), N)),
         mu,
         np.all(np.abs(mu) < 1.0, axis=-1),
         res.events,
         res.status,
         res.message,
+        system,
+        int(steps),
     )
