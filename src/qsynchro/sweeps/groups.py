@@ -159,7 +159,8 @@ class GroupsKernel:
             "top_population": top,
         }
         status, reason = att.status.copy(), att.reason.astype(object)
-        trunc = (status == STATUS_OK) & (top > TRUNCATION_TOLERANCE)
+        truncated = settings.oscillator == "van_der_pol"  # spin-1's top level is physical
+        trunc = (status == STATUS_OK) & (top > TRUNCATION_TOLERANCE) & truncated
         status[trunc] = STATUS_NOT_CONVERGED
         reason[trunc] = [
             f"population {t:.2g} in |n_max> (truncation; raise n_max)" for t in top[trunc]

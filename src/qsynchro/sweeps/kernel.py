@@ -142,6 +142,7 @@ def _load_builtin() -> None:
         "qsynchro.sweeps.groups",
         "qsynchro.sweeps.maser",
         "qsynchro.sweeps.driven",
+        "qsynchro.sweeps.disordered",
     ):
         importlib.import_module(mod)
 
