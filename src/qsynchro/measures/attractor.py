@@ -181,6 +181,31 @@ def _min_pair_coherence(u: np.ndarray, zero: np.ndarray) -> np.ndarray:
     return out
 
 
+def _measure_windows(sp: np.ndarray, st: AttractorSettings, u1: bool) -> tuple[np.ndarray, ...]:
+    """Measures of integrated windows sp (n, G, T): order parameters, global order parameter,
+    dominant frequencies, cross averages with group 0, pair coherence, kind, modulation."""
+    G = sp.shape[1]
+    a = np.abs(sp)
+    omega, P = spectrum(sp, st.sample_dt)
+    pc = np.ones(sp.shape[0])
+    if G > 1:
+        # pairwise coherence |<e^{i(phi_a - phi_b)}>| (classify's definition), 0 where an
+        # amplitude vanishes; the phase factors are computed once
+        with np.errstate(invalid="ignore", divide="ignore"):
+            u = np.where(a > 0, sp / a, 0.0)
+        pc = _min_pair_coherence(u, np.any(a == 0, -1))
+    kind, mod = window_kind(sp, st.sample_dt, amplitude_threshold=st.amplitude_threshold, u1=u1)
+    return (
+        a.mean(-1),
+        global_order_parameter(sp),
+        np.nan_to_num(dominant_frequency(omega, P)),
+        np.mean(sp * np.conj(sp[:, :1]), axis=-1),
+        pc,
+        kind,
+        mod,
+    )
+
+
 def measure_attractor(
     raw: RawAttractor, settings: AttractorSettings, *, with_signal: bool = True
 ) -> Attractor:
@@ -197,24 +222,20 @@ def measure_attractor(
     method, finite = raw.method, raw.finite
     I = np.nonzero(method == METHOD_INTEGRATED)[0]
     E = np.nonzero(method != METHOD_INTEGRATED)[0]  # exact: stable or locked
-    spI = np.where(finite[I, None, None], raw.samples, 0.0)  # compact: integrated points
     op = np.zeros((B, G))
     glob = np.zeros(B)
     w = np.zeros((B, G))
     cross = np.zeros((B, G), dtype=np.complex128)
     pc = np.ones(B)
-    absI = np.abs(spI)
-    op[I] = absI.mean(-1)
-    glob[I] = global_order_parameter(spI)
-    omega, PI = spectrum(spI, st.sample_dt)
-    w[I] = np.nan_to_num(dominant_frequency(omega, PI))
-    cross[I] = np.mean(spI * np.conj(spI[:, :1]), axis=-1)
-    if G > 1:
-        # pairwise coherence |<e^{i(phi_a - phi_b)}>| (classify's definition), 0 where an
-        # amplitude vanishes; the phase factors are computed once
-        with np.errstate(invalid="ignore", divide="ignore"):
-            u = np.where(absI > 0, spI / absI, 0.0)
-        pc[I] = _min_pair_coherence(u, np.any(absI == 0, -1))
+    kind = np.zeros(B, dtype=np.int8)
+    mod = np.zeros(B)
+    # the integrated windows, in cache-sized chunks of points (compact: only these points)
+    step = max(1, 2**20 // (G * n))
+    for s0 in range(0, I.size, step):
+        sl = slice(s0, s0 + step)
+        ii = I[sl]
+        r = _measure_windows(np.where(finite[ii, None, None], raw.samples[sl], 0.0), st, raw.u1)
+        op[ii], glob[ii], w[ii], cross[ii], pc[ii], kind[ii], mod[ii] = r
     aE = np.where(finite[E, None], raw.amplitude[E], 0.0)
     op[E] = np.abs(aE)
     glob[E] = np.abs(aE.mean(-1))
@@ -228,11 +249,7 @@ def measure_attractor(
     cls = cls.astype(np.int8)
     w = np.where(synced, w, 0.0)
     relph = np.where(synced & synced[:, :1], np.angle(cross), 0.0)
-    kind = np.where(
-        np.any(synced, -1) & raw.u1, KIND_RELATIVE_EQUILIBRIUM, KIND_FIXED_POINT
-    ).astype(np.int8)
-    mod = np.zeros(B)
-    kind[I], mod[I] = window_kind(spI, st.sample_dt, amplitude_threshold=thr, u1=raw.u1)
+    kind[E] = np.where(np.any(synced[E], -1) & raw.u1, KIND_RELATIVE_EQUILIBRIUM, KIND_FIXED_POINT)
     if with_signal:
         signal = np.zeros((B, G, n), dtype=np.complex128)
         signal[I] = raw.samples

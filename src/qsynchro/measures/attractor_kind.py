@@ -72,6 +72,8 @@ LATTICE_TOL_BINS = 0.25
 OFF_LATTICE_TOL = 1e-3
 #: the strongest peak may be the MAX_DIVISOR-th harmonic of the fundamental at most
 MAX_DIVISOR = 6
+#: the strongest peaks fitted to a lattice; the power of weaker ones counts as off-lattice
+PEAKS_KEPT = 48
 #: peaks weaker than this fraction of the strongest (in power) are ignored (window
 #: sidelobes are below 1e-9)
 PEAK_FLOOR = 1e-7
@@ -83,30 +85,59 @@ def _window(T: int) -> np.ndarray:
     return 0.35875 - 0.48829 * np.cos(x) + 0.14128 * np.cos(2 * x) - 0.01168 * np.cos(3 * x)
 
 
-def _fit_fundamental(pos: np.ndarray, power: np.ndarray, guess: float) -> float:
-    """Least-squares fundamental of the peaks assigned to multiples of ``guess`` (power
-    weights), so that high harmonics do not accumulate the error of one peak's position."""
-    order = np.round(pos / guess)
-    near = (order != 0) & (np.abs(pos - order * guess) <= 0.5 * max(guess, 1.0))
-    if not np.any(near):
-        return guess
-    w = power[near]
-    return float(np.sum(w * order[near] * pos[near]) / np.sum(w * order[near] ** 2))
-
-
-def _peaks(P: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Refined positions (signed bins) and powers of the spectral peaks of one window."""
-
-    Pm, Pp = np.roll(P, 1), np.roll(P, -1)
-    top = P.max()
+def _peaks(P: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``PEAKS_KEPT`` strongest spectral peaks of windows P (n, T): refined positions
+    (signed bins) and powers, (n, PEAKS_KEPT), power 0 where there are fewer peaks; and the
+    total power of the peaks not kept, (n,)."""
+    Pm, Pp = np.roll(P, 1, -1), np.roll(P, -1, -1)
+    top = P.max(-1, keepdims=True)
     is_peak = (P > Pm) & (P >= Pp) & (P >= PEAK_FLOOR * top) & (np.abs(k) >= 4) & (top > 0)
-    j = np.nonzero(is_peak)[0]
-    lm, l0, lp = (np.log(np.maximum(x[j], 1e-300)) for x in (Pm, P, Pp))
+    Pk = np.where(is_peak, P, 0.0)
+    K = min(PEAKS_KEPT, P.shape[-1])
+    j = np.argpartition(-Pk, K - 1, axis=-1)[:, :K]
+    take = lambda x: np.take_along_axis(x, j, -1)  # noqa: E731
+    power = take(Pk)
+    lm, l0, lp = (np.log(np.maximum(take(x), 1e-300)) for x in (Pm, P, Pp))
     den = lm - 2 * l0 + lp
     with np.errstate(invalid="ignore", divide="ignore"):
         shift = np.clip(np.where(den < 0, 0.5 * (lm - lp) / den, 0.0), -0.5, 0.5)
+    pos = np.where(power > 0, k[j] + shift, 0.0)
+    return pos, power, Pk.sum(-1) - power.sum(-1)
 
-    return k[j] + shift, P[j]
+
+def _fit_fundamental(pos: np.ndarray, power: np.ndarray, guess: np.ndarray) -> np.ndarray:
+    """Least-squares fundamental of the peaks assigned to multiples of ``guess`` (power
+    weights), so that high harmonics do not accumulate the error of one peak's position;
+    pos, power (n, T), guess (n,) -> (n,)."""
+    g = guess[:, None]
+    order = np.round(pos / g)
+    near = (order != 0) & (np.abs(pos - order * g) <= 0.5 * np.maximum(g, 1.0))
+    w = np.where(near, power, 0.0)
+    num, den = np.sum(w * order * pos, -1), np.sum(w * order**2, -1)
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), guess)
+
+
+def _lattice(P: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fundamental (bins; 0 if none) and 'too slow' flag of power spectra P (n, T)."""
+    pos, power, rest = _peaks(P, k)
+    n = P.shape[0]
+    has = np.any(power > 0, -1)
+    top = np.abs(np.take_along_axis(pos, np.argmax(power, -1)[:, None], -1)[:, 0])
+    best = np.zeros(n)
+    slow = ~has  # all the variation within a few bins of zero frequency
+    todo = has.copy()
+    total = power.sum(-1) + rest  # peaks beyond the kept ones count as off the lattice
+    for m in range(1, MAX_DIVISOR + 1):  # the first (largest) passing fundamental wins
+        fund = _fit_fundamental(pos, power, np.where(todo, top / m, 1.0))
+        order = np.round(pos / fund[:, None])
+        off = np.abs(pos - order * fund[:, None]) > LATTICE_TOL_BINS
+        off_power = np.sum(np.where(off, power, 0.0), -1) + rest
+        passing = todo & (off_power <= OFF_LATTICE_TOL * total)
+        best = np.where(passing & (fund >= MIN_BINS), fund, best)
+        slow |= passing & (fund < MIN_BINS)
+        todo &= ~passing
+    slow |= todo & (top < MIN_BINS)
+    return best, slow
 
 
 def _invariants(sp: np.ndarray, thr: float, u1: bool) -> np.ndarray:
@@ -152,42 +183,43 @@ def window_kind(
         ``(kind (n,) int8, modulation_frequency (n,))``; the frequency :math:`\Omega > 0` is
         set for kind 2 (periodic orbit) and 0.0 otherwise.
     """
+    n, G, T = sp.shape
+    kind = np.full(n, KIND_NOT_PERIODIC, dtype=np.int8)
+    freq = np.zeros(n)
+    k = np.fft.fftfreq(T) * T  # signed bin numbers
+    win = _window(T)
+    step = max(1, 2**20 // (T * G))  # chunks of ~16 MB per complex array: cache-friendly
+    for s0 in range(0, n, step):
+        sl = slice(s0, s0 + step)
+        kind[sl], freq[sl] = _kind_chunk(
+            sp[sl], k, win, sample_dt, amplitude_threshold, u1, stationary_tol
+        )
+    return kind, freq
+
+
+def _kind_chunk(
+    sp: np.ndarray,
+    k: np.ndarray,
+    win: np.ndarray,
+    sample_dt: float,
+    thr: float,
+    u1: bool,
+    stationary_tol: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`window_kind` of one chunk of windows (n, G, T)."""
     n, _, T = sp.shape
     kind = np.full(n, KIND_NOT_PERIODIC, dtype=np.int8)
     freq = np.zeros(n)
-    if n == 0:
-        return kind, freq
-    z = _invariants(sp, amplitude_threshold, u1)
-    dev = np.max(np.abs(z - z.mean(-1, keepdims=True)), axis=(1, 2))
-    constant = dev <= stationary_tol
-    synced = np.any(np.abs(sp).mean(-1) >= amplitude_threshold, -1)
+    z = _invariants(sp, thr, u1)
+    zc = z - z.mean(-1, keepdims=True)
+    constant = np.max(np.abs(zc), axis=(1, 2)) <= stationary_tol
+    synced = np.any(np.abs(sp).mean(-1) >= thr, -1)
     kind[constant] = np.where(synced[constant] & u1, KIND_RELATIVE_EQUILIBRIUM, KIND_FIXED_POINT)
     idx = np.nonzero(~constant)[0]
     if idx.size == 0:
         return kind, freq
-    X = np.fft.fft((z[idx] - z[idx].mean(-1, keepdims=True)) * _window(T), axis=-1)
-    P = np.sum(np.abs(X) ** 2, axis=1)  # (m, T), bins in FFT order
-    k = np.fft.fftfreq(T) * T  # signed bin numbers
-    best = np.zeros(idx.size)
-    slow = np.zeros(idx.size, dtype=bool)
-    for i in range(idx.size):
-        pos, power = _peaks(P[i], k)
-        if pos.size == 0:  # all the variation within a few bins of zero frequency
-            slow[i] = True
-            continue
-        top = abs(pos[np.argmax(power)])
-        for m in range(1, MAX_DIVISOR + 1):
-            fund = _fit_fundamental(pos, power, top / m)
-            order = np.round(pos / fund)
-            off = np.abs(pos - order * fund) > LATTICE_TOL_BINS
-            if np.sum(power[off]) <= OFF_LATTICE_TOL * np.sum(power):
-                if fund >= MIN_BINS:
-                    best[i] = fund
-                else:
-                    slow[i] = True
-                break
-        else:
-            slow[i] = top < MIN_BINS
+    X = np.fft.fft(zc[idx] * win, axis=-1)
+    best, slow = _lattice(np.sum(X.real**2 + X.imag**2, axis=1), k)
     periodic = best > 0
     kind[idx[periodic]] = KIND_PERIODIC
     kind[idx[slow]] = KIND_UNRESOLVED

@@ -120,10 +120,16 @@ def _frame(model: Network) -> np.ndarray:
 def _steps_per_sample(model: Network, omega_f: np.ndarray, st: AttractorSettings) -> int:
     """RK4 steps per sample: dt <= settings.dt and lambda_est * dt <= 2 (module docstring)."""
     osc = model.oscillator
-    M = local_generator(model.replace(detuning=model.detuning - omega_f[:, None]))
-    flatM = M.reshape(-1, *M.shape[-2:])
-    uniq = np.unique(np.round(flatM.reshape(flatM.shape[0], -1), 12), axis=0)
-    lam_lin = np.max(np.abs(np.linalg.eigvals(uniq.reshape(-1, *M.shape[-2:]))))
+    shifted = model.replace(detuning=model.detuning - omega_f[:, None])
+    # one generator per distinct parameter row (the grid repeats them)
+    rows = np.concatenate(
+        [np.asarray(v, dtype=np.float64)[:, None] for v in shifted.parameters.values()]
+        + [shifted.detuning.real],
+        -1,
+    )
+    _, first = np.unique(np.round(rows, 12), axis=0, return_index=True)
+    M = local_generator(shifted.take(first))
+    lam_lin = np.max(np.abs(np.linalg.eigvals(M.reshape(-1, *M.shape[-2:]))))
     A = osc.coupling_operator
     X = A + A.conj().T
     ev = np.linalg.eigvalsh(X)
@@ -148,8 +154,10 @@ def _phase_locked(sp: np.ndarray, threshold: float) -> np.ndarray:
     """All groups phase-coherent with group 0 above ``threshold`` over the window; (B,).
 
     A screen for Newton candidates only (the classification is made in
-    :mod:`qsynchro.measures.attractor`); invariant under a common frame rotation.
+    :mod:`qsynchro.measures.attractor`); invariant under a common frame rotation. Every
+    fourth sample is enough for a screen.
     """
+    sp = sp[..., ::4]
     a = np.abs(sp)
     zero = np.any(a == 0, -1)
     with np.errstate(invalid="ignore", divide="ignore"):
