@@ -31,7 +31,7 @@ def spin32() -> qs.Oscillator:
     )
 
 
-@pytest.mark.parametrize("kerr", [-0.5, 0.0])
+@pytest.mark.parametrize("kerr", [-0.5, pytest.param(0.0, marks=pytest.mark.slow)])
 def test_user_oscillator_hopf_point_is_numeric_critical_coupling(kerr):
     """One group of the spin-3/2 oscillator: continuing the unsynchronized state (the
     uncoupled steady state, a fixed point for every V) in V, the Hopf point equals
@@ -49,19 +49,20 @@ def test_user_oscillator_hopf_point_is_numeric_critical_coupling(kerr):
     assert b.data.attrs["network_label"] == "Network(spin32, G=1)"
 
 
+@pytest.mark.slow  # two compilations of the continuation kernels (~15 s)
 def test_network_aliases_equal_the_spin1_dict_path():
     """Network.two_groups continued in the alias ``delta`` (generic adapter: d_0 - d_1,
     moved symmetrically) gives the Hopf point of the dict path (Fig. 3, V_AB = 0.5:
     0.3594477172, docs/continuation.md); ``detuning[0]`` alone moves only group A, which at
     fixed d_B = 0 is the same relative detuning up to the common frame frequency."""
     m = {"delta": 0.0, "K": 0.0, "V": 1.0, "V_AB": 0.5, "gamma_plus": 0.5}
-    ref = continuation(m, "delta", 0.0, 1.0).bifurcations[0]
+    ref = continuation(m, "delta", 0.0, 1.0, t_final=500.0).bifurcations[0]
     net = qs.Network.two_groups(0.0, 0.0, 1.0, 0.5, 0.5)
-    b = continuation(net, "delta", 0.0, 1.0)
+    b = continuation(net, "delta", 0.0, 1.0, t_final=500.0)
     assert b.bifurcations[0].kind == ref.kind == "hopf"
     assert b.bifurcations[0].value == pytest.approx(ref.value, abs=1e-9)
     assert ref.value == pytest.approx(0.3594477172, abs=1e-9)
-    one = continuation(net, "detuning[0]", 0.0, 1.0).bifurcations[0]
+    one = continuation(net, "detuning[0]", 0.0, 1.0, t_final=500.0).bifurcations[0]
     assert one.kind == "hopf" and one.value == pytest.approx(ref.value, abs=1e-8)
     # the intergroup coupling entry: both entries via V_AB vs one entry via coupling[0,1]
     assert "coupling[0,1]" in b.adapter.public and "V_AB" in b.adapter.public

@@ -215,6 +215,8 @@ def solve_periodic(
             break
         z[:-1] -= np.linalg.lstsq(DG[:, :-1], G, rcond=None)[0]
     M = DG[: prob.N, : prob.N] + np.eye(prob.N)
+    if not (np.isfinite(res) and np.all(np.isfinite(M))):  # the flow blew up (too few steps?)
+        return system.lift(z[: prob.N]), float(z[-2]), np.full(prob.N - 1, np.nan), math.inf
     mu = floquet(M, prob.f(z[: prob.N], z[-1]))
     return system.lift(z[: prob.N]), float(z[-2]), mu, res
 

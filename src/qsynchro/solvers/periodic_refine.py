@@ -12,8 +12,9 @@ the network change fast (near a cycle fold) the shooting is pre-asymptotic at a 
 hundred steps; the observed order then differs from 4 and says so. With the values
 :math:`v_n, v_{2n}, v_{4n}` the differences :math:`d_k` shrink by :math:`2^4 = 16` per
 level for a fourth-order method (``observed_order`` = :math:`\log_2(d_{k-1}/d_k)`), and
-the Richardson extrapolation :math:`v_\infty = v_{\mathrm{last}} + d_{\mathrm{last}}/15`
-removes the leading term; its error estimate is :math:`|d_\mathrm{last}|/15`.
+the Richardson extrapolation :math:`v_\infty = v_{\mathrm{last}} + d_{\mathrm{last}}/(2^p-1)`
+with the observed order p of the last ratio (4 with a single refinement) removes the
+leading term; its error estimate is :math:`|d_\mathrm{last}|/(2^p-1)`.
 """
 
 from __future__ import annotations
@@ -41,8 +42,10 @@ class Refinement:
         steps: (L,) RK4 steps per period of each level; values: (L,) located parameter.
         differences: (L-1,) values[k+1] - values[k].
         observed_order: (L-2,) log2 of successive difference ratios (4 for RK4).
-        extrapolated: Richardson value (fourth order) from the last two levels.
-        error_estimate: |differences[-1]| / 15.
+        extrapolated: Richardson value from the last two levels with the observed order
+            p of the last ratio (clipped to [0.5, 8]; 4 with a single refinement):
+            values[-1] + differences[-1] / (2^p - 1).
+        error_estimate: |differences[-1]| / (2^p - 1).
         bifurcations: the located points of each level (NaN values where not found).
         events: per level, every (kind, value) found on its re-location branch, in
             branch order (the kind of the first loss of stability can change with steps).
@@ -153,6 +156,10 @@ def refine_cycle_bifurcation(
     d = np.diff(v)
     with np.errstate(divide="ignore", invalid="ignore"):
         order = np.log2(np.abs(d[:-1] / d[1:])) if d.size > 1 else np.zeros(0)
+    # Richardson with the observed order of the last two differences (4 for RK4 in the
+    # asymptotic range; a pre-asymptotic shooting shows a smaller order and a larger error)
+    last = order[-1] if order.size and np.isfinite(order[-1]) else 4.0
+    factor = 2.0 ** float(np.clip(last, 0.5, 8.0)) - 1.0
     return Refinement(
         bif.kind,
         bif.parameter,
@@ -160,8 +167,8 @@ def refine_cycle_bifurcation(
         v,
         d,
         order,
-        float(v[-1] + d[-1] / 15.0),
-        float(abs(d[-1]) / 15.0),
+        float(v[-1] + d[-1] / factor),
+        float(abs(d[-1]) / factor),
         tuple(found),
         tuple(events),
     )
