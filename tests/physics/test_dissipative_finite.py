@@ -89,7 +89,7 @@ def test_exact_pair_coherence_converges_to_mean_field_like_one_over_n(monkeypatc
         ]
     )
     assert np.all(np.diff(pair) < 0) and np.all(pair > mf)  # approaches from above
-    # 1/N: N (pair - mf) levels off (0.75, 0.61, 0.56, 0.54 at N = 6, 8, 10, 12)
+    # 1/N: N (pair - mf) levels off (0.535, 0.521, 0.518, 0.518 at N = 6, 8, 10, 12)
     scaled = Ns * (pair - mf)
     assert np.all(np.abs(np.diff(scaled[-4:])) < 0.03)
     slope, limit = np.polyfit(1.0 / Ns[-4:], pair[-4:], 1)
