@@ -150,3 +150,17 @@ def test_bad_input_is_one_line_naming_the_value(kw, match):
 def test_settings_default_is_one_identical_group():
     st = DisorderedSettings()
     assert st.G == 1 and st.matrix().tolist() == [[1.0]] and st.detunings == (0.0,)
+
+
+def test_oscillator_parameters_are_checked_by_the_network():
+    with pytest.raises(ValueError, match=r"`gamma_plus` must be non-negative, but got"):
+        validate_sweep(_sweep(fixed="gamma_plus = -0.1"))
+
+
+def test_validation_of_a_large_grid_does_not_build_the_subgroup_coupling():
+    """90000 points at M = 64 would need 5.9 GB of (B, M, M) couplings in validation."""
+    sw = _sweep(
+        axes="width = { linspace = [0.0, 0.3, 300] }\nV = { linspace = [0.1, 2.0, 300] }",
+        settings="M = 64\nlocked_shortcut = false",
+    )
+    validate_sweep(sw)
