@@ -3,8 +3,8 @@
 * ``examples/disorder_spin1.toml`` (Gaussian disorder, spin-1): the order parameter of the
   integrated dynamics (no stability shortcut) is zero below the continuum onset
   ``critical_coupling(gamma_+, gamma_-, K, disorder=Gaussian(width))`` and finite above it,
-  for two widths whose onsets bracket one of the couplings (so the test fails if the kernel
-  mixed up the width, the discretization or the coupling scale).
+  at couplings 7-8 % below and above the onset of each of two widths (scaling the widths by
+  1.5 in the kernel fails it).
 * ``examples/disorder_vdp_dissipative.toml`` (Lorentzian disorder, van der Pol, dissipative
   coupling): zero below the continuum ``dissipative_critical_rate`` and finite above.
 * the reciprocal and nonreciprocal two-group limits equal the ``"groups"`` kernel (same
