@@ -3,10 +3,12 @@
 * ``examples/disorder_spin1.toml`` (Gaussian disorder, spin-1): the order parameter of the
   integrated dynamics (no stability shortcut) is zero below the continuum onset
   ``critical_coupling(gamma_+, gamma_-, K, disorder=Gaussian(width))`` and finite above it,
-  for two widths whose onsets bracket one of the couplings (so the test fails if the kernel
-  mixed up the width, the discretization or the coupling scale).
+  at couplings 7-8 % below and above the onset of each of two widths (scaling the widths by
+  1.5 in the kernel fails it).
 * ``examples/disorder_vdp_dissipative.toml`` (Lorentzian disorder, van der Pol, dissipative
   coupling): zero below the continuum ``dissipative_critical_rate`` and finite above.
+* the reciprocal and nonreciprocal two-group limits equal the ``"groups"`` kernel (same
+  order parameters, frequency differences to 1e-3).
 * ``examples/nonreciprocal_matrix.toml`` (one-way complex coupling): the driving group is
   exactly an isolated group (same order parameter as ``attractor`` of the single group, and
   zero below that group's closed-form onset), and the driven group locks to its frequency.
@@ -89,3 +91,45 @@ def test_one_way_matrix_example_driver_is_an_isolated_group():
     np.testing.assert_allclose(f[0], alone.frequency[0], atol=2e-3)
     np.testing.assert_allclose(f[1], f[0], atol=2e-3)  # B locked to its driver
     assert g[1, 1] > 0.03
+
+
+@pytest.mark.slow
+def test_symmetric_matrix_reproduces_the_two_group_kernel():
+    """Reciprocal limit: coupling [[V, V_AB], [V_AB, V]] with detunings (+delta/2, -delta/2)
+    and M = 1 is the ``"groups"`` network of Nadolny & Bruder (Eq. 2); a nonreciprocal matrix
+    [[V, V_AB (1 - a)], [V_AB (1 + a), V]] is its ``asymmetry = a``."""
+    from qsynchro.sweeps.grid import Sweep
+
+    st = {"t_transient": 200.0, "n_samples": 256, "t_max": 700.0}
+    delta = np.array([0.2, 0.6, 1.2])
+    for a in (0.0, 0.4):
+        ref = run_sweep(
+            Sweep(
+                "groups",
+                axes=(Axis("delta", delta),),
+                measures=("order_parameter_A", "order_parameter_B", "frequency_difference"),
+                fixed={"V": 1.0, "V_AB": 0.5, "K": -0.5, "asymmetry": a},
+                settings=st,
+            ),
+            progress=False,
+        )
+        mine = []
+        for d in delta:
+            sw = Sweep(
+                "disordered",
+                axes=(Axis("V", [1.0]),),
+                measures=("group_order_parameter", "group_frequency"),
+                fixed={"K": -0.5},
+                settings={
+                    **st,
+                    "M": 1,
+                    "coupling": [[1.0, 0.5 * (1 - a)], [0.5 * (1 + a), 1.0]],
+                    "detunings": [d / 2, -d / 2],
+                },
+            )
+            mine.append(run_sweep(sw, progress=False))
+        g = np.array([m["group_order_parameter"].values[0] for m in mine])
+        f = np.array([m["group_frequency"].values[0] for m in mine])
+        np.testing.assert_allclose(g[:, 0], ref["order_parameter_A"].values, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(g[:, 1], ref["order_parameter_B"].values, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(f[:, 0] - f[:, 1], ref["frequency_difference"].values, atol=1e-3)

@@ -150,3 +150,42 @@ def test_bad_input_is_one_line_naming_the_value(kw, match):
 def test_settings_default_is_one_identical_group():
     st = DisorderedSettings()
     assert st.G == 1 and st.matrix().tolist() == [[1.0]] and st.detunings == (0.0,)
+
+
+def test_oscillator_parameters_are_checked_by_the_network():
+    with pytest.raises(ValueError, match=r"`gamma_plus` must be non-negative, but got"):
+        validate_sweep(_sweep(fixed="gamma_plus = -0.1"))
+
+
+def test_validation_of_a_large_grid_does_not_build_the_subgroup_coupling():
+    """90000 points at M = 64 would need 5.9 GB of (B, M, M) couplings in validation."""
+    sw = _sweep(
+        axes="width = { linspace = [0.0, 0.3, 300] }\nV = { linspace = [0.1, 2.0, 300] }",
+        settings="M = 64\nlocked_shortcut = false",
+    )
+    validate_sweep(sw)
+
+
+@pytest.mark.parametrize(("kind", "cls"), [("gaussian", "Gaussian"), ("uniform", "Uniform")])
+def test_width_means_the_distributions_own_parameter(kind, cls):
+    """``width`` is the standard deviation (Gaussian) or the half width (uniform): the
+    kernel's onset equals critical_coupling(..., disorder=cls(width)), and the subgroup
+    detunings are the distribution's own M-point nodes."""
+    import qsynchro
+    from qsynchro.sweeps.disordered import _model
+
+    sw = _sweep(
+        axes="width = [0.2]",
+        fixed="V = 0.01\nK = -1.0",
+        settings=f'distribution = "{kind}"\nM = 3',
+        measures='["critical_coupling"]',
+    )
+    ds = run_sweep(sw, progress=False)
+    dist = getattr(qsynchro, cls)(0.2)
+    want = critical_coupling(0.5, 1.0, -1.0, disorder=dist)
+    np.testing.assert_allclose(ds["critical_coupling"].values, [want], rtol=1e-8)
+    kernel, st = validate_sweep(sw)
+    net, w = _model(sw.param_grid(kernel.defaults), st)
+    nodes, weights = dist.discretize(3)
+    np.testing.assert_allclose(net.detuning[0], nodes, atol=1e-14)
+    np.testing.assert_allclose(w, weights, atol=1e-14)

@@ -98,6 +98,38 @@ def _coupling_superops(ens: Ensemble) -> tuple[np.ndarray, ...]:
     return left(A), left(Ad), right(A), right(Ad)
 
 
+def _dissipative_superops(ens: Ensemble) -> tuple[np.ndarray, ...]:
+    """left(L), right(L^dag), left(L^dag), right(L) for the collective jump L = A^dag."""
+    L = ens.oscillator.coupling_operator.conj().T
+    Ld = L.conj().T
+    return left(L), right(Ld), left(Ld), right(L)
+
+
+def _two_site(space: Space, g: int, X: np.ndarray, Y: np.ndarray) -> sp.csr_matrix:
+    r""":math:`\sum_{i\ne j} X_i Y_j = C(X)C(Y) - C(XY)` for single-site superoperators."""
+    My, s1 = group_operator(space, g, Y)
+    Mx, _ = group_operator(s1, g, X)
+    return Mx @ My - group_operator(space, g, X @ Y)[0]
+
+
+def dissipative_term(ens: Ensemble, space: Space, g: int) -> sp.csr_matrix:
+    r""":math:`\frac{\kappa}{N}\sum_{i<j}\mathcal{D}[L_i - L_j]` on group ``g``, L = A^dag.
+
+    With :math:`\mathcal{D}_{ij}\rho = L_i\rho L_j^\dagger - \{L_j^\dagger L_i,\rho\}/2`:
+    :math:`\sum_{i<j}\mathcal{D}[L_i - L_j] = N\sum_i\mathcal{D}[L_i] - \mathcal{D}[\sum_i L_i]
+    = (N-1)\sum_i\mathcal{D}[L_i] - \sum_{i\ne j}\mathcal{D}_{ij}`.
+    """
+    N, kap = ens.N, ens.dissipative
+    lL, rLd, lLd, rL = _dissipative_superops(ens)
+    local = lL @ rLd - 0.5 * (lLd @ lL) - 0.5 * (rL @ rLd)  # D[L]
+    cross = (
+        _two_site(space, g, lL, rLd)
+        - 0.5 * _two_site(space, g, lLd, lL)
+        - 0.5 * _two_site(space, g, rL, rLd)
+    )
+    return (kap / N) * ((N - 1) * group_operator(space, g, local)[0] - cross)
+
+
 def permutation_liouvillian(
     ens: Ensemble, charge: int = 0, *, max_memory: float | None = None
 ) -> sp.csr_matrix:
@@ -134,6 +166,8 @@ def permutation_liouvillian(
             Rm, _ = group_operator(sp_, g, MR)
             single = group_operator(space, g, PL @ ML - MR @ PR)[0]
             L = L - 1j * (ens.V / N) * (Pm @ Mm - Rm @ Rp - single)
+        if ens.dissipative != 0.0 and N > 1:
+            L = L + dissipative_term(ens, space, g)
     if ens.G == 2 and ens.V_AB != 0.0:
         term = sp.csr_matrix((space.dim, space.dim), dtype=np.complex128)
         C_AB = ens.V_AB
@@ -177,6 +211,9 @@ def _displacements(ens: Ensemble) -> np.ndarray:
         own = [_moves(local_liouvillian(ens, g))]
         if ens.V:
             own += [_moves(PL @ ML - MR @ PR), _pairs(PL, ML), _pairs(MR, PR)]
+        if ens.dissipative:
+            lL, rLd, lLd, rL = _dissipative_superops(ens)
+            own += [_moves(lL @ rLd), _pairs(lL, rLd), _pairs(lLd, lL), _pairs(rL, rLd)]
         for mv in own:
             full = np.zeros((mv.shape[0], G, m), dtype=np.int64)
             full[:, g] = mv

@@ -10,11 +10,15 @@ identical oscillators each, one :class:`~qsynchro.models.oscillator.Oscillator`
         + \frac{V}{N}\sum_\sigma\sum_{i<j} A_{\sigma,i}A^\dagger_{\sigma,j}
         + \frac{V_{AB}}{N}\sum_{i,j} A_{A,i}A^\dagger_{B,j} + \mathrm{h.c.},
     \qquad
-    \mathcal{L} = \sum_{\sigma,i}\sum_k r_k\,\mathcal{D}[L_{k;\sigma,i}],
+    \mathcal{L} = \sum_{\sigma,i}\sum_k r_k\,\mathcal{D}[L_{k;\sigma,i}]
+        + \frac{\kappa}{N}\sum_\sigma\sum_{i<j}\mathcal{D}[A^\dagger_{\sigma,i}
+        - A^\dagger_{\sigma,j}],
 
 with the oscillator's detuning generator :math:`N`, Hamiltonian terms :math:`H_k`
 (coefficients :math:`c_k`), jumps :math:`L_k` (rates :math:`r_k`), coupling operator
-:math:`A` and :math:`\mathcal{D}[o]\rho = o\rho o^\dagger - \{o^\dagger o,\rho\}/2`.
+:math:`A`, the all-to-all collective decay of rate :math:`\kappa` (``dissipative``; its
+mean-field limit is :func:`~qsynchro.models.dissipative.with_dissipative_coupling`) and
+:math:`\mathcal{D}[o]\rho = o\rho o^\dagger - \{o^\dagger o,\rho\}/2`.
 Because the sum over :math:`i<j` plus its Hermitian conjugate is the sum over ordered
 pairs, the coupling is :math:`\frac1N\sum_{p\ne q} C_{\sigma_p\sigma_q}A_pA_q^\dagger` with
 the Hermitian coupling matrix :math:`C = [[V, V_{AB}], [V_{AB}^*, V]]`; its mean-field
@@ -54,7 +58,7 @@ __all__ = ["Ensemble"]
 #: the default oscillator: spin-1 with the defaults of today's ``Ensemble`` (shared, so that
 #: caches keyed by the oscillator hit across ensembles)
 _SPIN1 = spin1(gamma_plus=0.5, gamma_minus=1.0, K=0.0)
-_FIELDS = ("N", "V", "G", "V_AB", "delta", "detuning", "oscillator")
+_FIELDS = ("N", "V", "G", "V_AB", "delta", "detuning", "oscillator", "dissipative")
 
 
 def _scalar(name: str, value: object, *, complex_ok: bool = False) -> float | complex:
@@ -85,6 +89,9 @@ class Ensemble:
             the detuning generator; default 0.
         detuning: the coefficient of the detuning generator per group, shape (G,), instead
             of ``delta``.
+        dissipative: rate :math:`\kappa \ge 0` of the collective decay
+            :math:`(\kappa/N)\sum_{i<j}\mathcal{D}[A_i^\dagger - A_j^\dagger]` within each
+            group (dissipative coupling); default 0.
         **parameters: the oscillator's coefficients and rates (for spin-1 ``gamma_plus``,
             ``gamma_minus``, ``K``); missing ones take the oscillator's defaults.
 
@@ -102,6 +109,7 @@ class Ensemble:
         "_osc_key",
         "delta",
         "detuning",
+        "dissipative",
         "oscillator",
         "parameters",
     )
@@ -116,6 +124,7 @@ class Ensemble:
         V_AB: complex = 0.0,
         delta: float = 0.0,
         detuning: Sequence[float] | None = None,
+        dissipative: float = 0.0,
         **parameters: Any,
     ) -> None:
         osc = _SPIN1 if oscillator is None else oscillator
@@ -138,6 +147,10 @@ class Ensemble:
         set_(self, "V", _scalar("V", V))
         set_(self, "V_AB", _scalar("V_AB", V_AB, complex_ok=True))
         set_(self, "delta", _scalar("delta", delta))
+        kap = _scalar("dissipative", dissipative)
+        if kap < 0:
+            raise ValueError(f"Argument `dissipative` must be non-negative, but got {kap!r}.")
+        set_(self, "dissipative", kap)
         if self.G == 1 and self.V_AB != 0.0:
             raise ValueError(
                 "Argument `V_AB` must be 0 for a single group (G = 1), but got "
@@ -187,6 +200,7 @@ class Ensemble:
             self.detunings,
             self._osc_key,
             tuple(sorted(self.parameters.items())),
+            self.dissipative,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -198,6 +212,8 @@ class Ensemble:
     def __repr__(self) -> str:
         det = f"detuning={self.detuning}" if self.detuning is not None else f"delta={self.delta}"
         par = ", ".join(f"{k}={v!r}" for k, v in self.parameters.items())
+        if self.dissipative:
+            par += f", dissipative={self.dissipative!r}"
         return (
             f"Ensemble(N={self.N}, V={self.V!r}, G={self.G}, V_AB={self.V_AB!r}, {det}, "
             f"oscillator={self.oscillator.name!r}, {par})"

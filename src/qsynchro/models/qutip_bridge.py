@@ -79,7 +79,9 @@ def ensemble_to_qutip(ens: Ensemble, *, max_dim: int = 20000) -> QutipModel:
     :math:`H = \sum_{\sigma,i} H_{\sigma,i} + \frac VN\sum_\sigma\sum_{i<j}(A_iA_j^\dagger
     + \mathrm{h.c.}) + \frac{V_{AB}}N\sum_{i,j}(A_{A,i}A_{B,j}^\dagger + \mathrm{h.c.})`
     with the local Hamiltonian :math:`H_\sigma = d_\sigma N + \sum_k c_kH_k` and collapse
-    operators :math:`\sqrt{r_k}L_{k;\sigma,i}` (rates > 0 only) on every site.
+    operators :math:`\sqrt{r_k}L_{k;\sigma,i}` (rates > 0 only) on every site, plus
+    :math:`\sqrt{\kappa/N}(A_i^\dagger - A_j^\dagger)` for every pair i < j of a group when
+    ``ens.dissipative`` = :math:`\kappa` > 0.
 
     Args:
         ens: the ensemble.
@@ -121,6 +123,12 @@ def ensemble_to_qutip(ens: Ensemble, *, max_dim: int = 20000) -> QutipModel:
             for j in range(i + 1, N):
                 t = Aops[g * N + i] * Aops[g * N + j].dag()
                 H += ens.V / N * (t + t.dag())
+    if ens.dissipative != 0.0:  # (kappa/N) sum_{i<j} D[A_i^dag - A_j^dag], literally
+        for g in range(G):
+            for i in range(N):
+                for j in range(i + 1, N):
+                    diff = Aops[g * N + i].dag() - Aops[g * N + j].dag()
+                    c_ops.append(math.sqrt(ens.dissipative / N) * diff)
     if G == 2 and ens.V_AB != 0.0:
         for i in range(N):
             for j in range(N):

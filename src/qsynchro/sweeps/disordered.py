@@ -70,10 +70,11 @@ from qsynchro.models.oscillator import TRUNCATION_TOLERANCE
 from qsynchro.solvers.attractor import find_attractor
 from qsynchro.solvers.attractor_settings import AttractorSettings
 from qsynchro.solvers.disorder import disordered_critical_coupling, dissipative_critical_rate
+from qsynchro.sweeps.coupling_spec import canonical_matrix, parse_coupling_matrix
 from qsynchro.sweeps.groups import OSC_DEFAULTS, GroupsSettings
 from qsynchro.sweeps.kernel import STATUS_NOT_CONVERGED, STATUS_OK, ChunkResult, register_kernel
 
-__all__ = ["DisorderedKernel", "DisorderedSettings", "parse_coupling_matrix"]
+__all__ = ["DisorderedKernel", "DisorderedSettings", "parse_coupling_matrix"]  # re-exported
 
 DISTRIBUTIONS = {"lorentzian": Lorentzian, "gaussian": Gaussian, "uniform": Uniform}
 #: largest G M d^2 for the Newton shortcut (measured: 324 -> 1.2 GB, 648 -> 3.8 GB for 2 points)
@@ -92,91 +93,6 @@ MEASURES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _entry(name: str, i: int, j: int, v: Any) -> complex:
-    c: complex | None = None
-    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-        c = complex(float(v))
-    elif isinstance(v, str):
-        s = v.replace(" ", "").replace("i", "j")
-        try:
-            c = complex(s) if s and "(" not in s else None
-        except ValueError:
-            c = None
-    if c is None or not (math.isfinite(c.real) and math.isfinite(c.imag)):
-        raise ValueError(
-            f"Setting `{name}` entry [{i}][{j}] must be a finite number or a complex number "
-            f'written as a string like "0.3+0.1j", but got {v!r}.'
-        )
-    return c
-
-
-def _rows(name: str, value: Any) -> list[list[Any]]:
-    rows = list(value) if isinstance(value, (list, tuple)) else None
-    if not rows or not all(isinstance(r, (list, tuple)) for r in rows):
-        raise ValueError(
-            f"Setting `{name}` must be a square matrix given as a list of rows, but got {value!r}."
-        )
-    G = len(rows)
-    bad = [len(r) for r in rows if len(r) != G]
-    if bad:
-        raise ValueError(
-            f"Setting `{name}` must be square ({G} rows of {G} entries), but got rows of "
-            f"lengths {[len(r) for r in rows]}."
-        )
-    return [list(r) for r in rows]
-
-
-def parse_coupling_matrix(value: Any, name: str = "coupling") -> np.ndarray:
-    """The complex G x G matrix of a ``coupling`` declaration (module doc lists the forms).
-
-    Raises:
-        ValueError: a non-square or ragged matrix, an unparseable or non-finite entry, or a
-            table with keys other than ``re``/``im`` or ``abs``/``phase`` (one line, naming
-            the setting, the entry and the value).
-    """
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if isinstance(value, Mapping):
-        keys = set(value)
-        if keys == {"re", "im"} or keys == {"abs", "phase"}:
-            a, b = sorted(keys, key=lambda k: k not in ("re", "abs"))
-            A = parse_coupling_matrix(value[a], f"{name}.{a}")
-            B = parse_coupling_matrix(value[b], f"{name}.{b}")
-            for k, X in ((a, A), (b, B)):
-                if np.any(X.imag != 0):
-                    raise ValueError(f"Setting `{name}.{k}` must be a real matrix.")
-            if A.shape != B.shape:
-                raise ValueError(
-                    f"Setting `{name}`: `{a}` and `{b}` must have the same shape, but got "
-                    f"{A.shape} and {B.shape}."
-                )
-            if a == "re":
-                return A.real + 1j * B.real
-            if np.any(A.real < 0):
-                raise ValueError(f"Setting `{name}.abs` must be non-negative.")
-            return A.real * np.exp(1j * B.real)
-        raise ValueError(
-            f"Setting `{name}` as a table must have the keys re, im or abs, phase, but got "
-            f"{sorted(keys)}."
-        )
-    rows = _rows(name, value)
-    return np.array(
-        [[_entry(name, i, j, v) for j, v in enumerate(r)] for i, r in enumerate(rows)],
-        dtype=np.complex128,
-    )
-
-
-def _canonical(C: np.ndarray) -> tuple[tuple[Any, ...], ...]:
-    """Hashable, TOML/JSON-writable form: floats, and strings for complex entries."""
-
-    def one(c: complex) -> Any:
-        if c.imag == 0:
-            return float(c.real)
-        return f"{c.real!r}{'+' if c.imag >= 0 else '-'}{abs(c.imag)!r}j"
-
-    return tuple(tuple(one(complex(c)) for c in row) for row in C)
-
-
 @dataclass(frozen=True)
 class DisorderedSettings(GroupsSettings):
     """:class:`~qsynchro.sweeps.groups.GroupsSettings` plus the network's structure:
@@ -192,7 +108,7 @@ class DisorderedSettings(GroupsSettings):
         check_choice("distribution", self.distribution, tuple(DISTRIBUTIONS))
         check_int("M", self.M, minimum=1, maximum=100_000)
         C = parse_coupling_matrix(self.coupling)
-        object.__setattr__(self, "coupling", _canonical(C))
+        object.__setattr__(self, "coupling", canonical_matrix(C))
         G = C.shape[0]
         det = self.detunings
         if isinstance(det, (int, float)) and not isinstance(det, bool):
@@ -238,26 +154,31 @@ class DisorderedSettings(GroupsSettings):
         )
 
 
-def _model(params: Mapping[str, np.ndarray], st: DisorderedSettings) -> tuple[Network, np.ndarray]:
+def _checked(params: Mapping[str, np.ndarray], st: DisorderedSettings) -> dict[str, np.ndarray]:
+    """Flat float64 parameters, with width and kappa checked (one-line errors)."""
     p = {k: np.asarray(v, dtype=np.float64).reshape(-1) for k, v in params.items()}
+    for name in ("width", "kappa"):
+        v = p[name]
+        bad = ~np.isfinite(v) | (v < 0)
+        if np.any(bad):
+            raise ValueError(
+                f"Parameter `{name}` must be finite and non-negative, but got {float(v[bad][0])!r}."
+            )
+    return p
+
+
+def _model(params: Mapping[str, np.ndarray], st: DisorderedSettings) -> tuple[Network, np.ndarray]:
+    p = _checked(params, st)
     x, w = st.unit_nodes()
     G, M = st.G, x.size
-    width = p["width"]
-    if np.any(~np.isfinite(width) | (width < 0)):
-        bad = float(width[~np.isfinite(width) | (width < 0)][0])
-        raise ValueError(f"Parameter `width` must be finite and non-negative, but got {bad!r}.")
-    kappa = p["kappa"]
-    if np.any(~np.isfinite(kappa) | (kappa < 0)):
-        bad = float(kappa[~np.isfinite(kappa) | (kappa < 0)][0])
-        raise ValueError(f"Parameter `kappa` must be finite and non-negative, but got {bad!r}.")
     centre = np.repeat(np.asarray(st.detunings), M)  # (G M,)
-    det = centre + width[:, None] * np.tile(x, G)  # (B, G M)
+    det = centre + p["width"][:, None] * np.tile(x, G)  # (B, G M)
     block = np.kron(st.matrix(), np.broadcast_to(w, (M, M)))  # (G M, G M)
     C = (p["V"] * np.exp(1j * p["coupling_phase"]))[:, None, None] * block
     own = {k: p[k] for k in OSC_DEFAULTS[st.oscillator]}
     net = Network(st.build(), det, C, **own)
     fractions = np.tile(w, G) / G
-    return with_dissipative_coupling(net, kappa, fractions), w
+    return with_dissipative_coupling(net, p["kappa"], fractions), w
 
 
 def _by_point(params: Mapping[str, np.ndarray], names: list[str], fn: Any) -> np.ndarray:
@@ -331,7 +252,13 @@ class DisorderedKernel:
                 f"real coordinates (allowed with Newton: at most {MAX_NEWTON_COORDINATES}; its "
                 "dense Jacobian needs several GB per point); set locked_shortcut = false."
             )
-        _model(params, settings)  # raises with the parameter named
+        # the oscillator's parameters, checked on a one-subgroup network (validation runs on
+        # blocks of 65536 points: the full (B, G M, G M) coupling would not fit)
+        p = _checked(params, settings)
+        B = p["V"].size
+        V = p["V"] * np.exp(1j * p["coupling_phase"])
+        own = {k: p[k] for k in OSC_DEFAULTS[settings.oscillator]}
+        Network(settings.build(), np.zeros((B, 1)), V[:, None, None], **own)
 
     def _critical(self, params: Mapping[str, np.ndarray], st: DisorderedSettings, which: str):
         osc = st.build()
