@@ -71,3 +71,16 @@ def test_measures_do_not_depend_on_building_the_signal(three_groups):
     for name in ("order_parameter", "frequency", "relative_phase", "phase_coherence"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
     np.testing.assert_array_equal(a.classification, b.classification)
+
+
+def test_large_networks_skip_newton_and_lock_by_integration():
+    from qsynchro.models.disorder import Gaussian, disordered_group
+    from qsynchro.solvers.attractor import LOCKED_MAX_UNKNOWNS
+
+    dist = Gaussian(0.05)
+    vc = q.critical_coupling(0.5, 1.0, -1.0, disorder=dist)
+    net = disordered_group(q.spin1(), np.array([1.5, 2.0]) * vc, dist, 51, K=-1.0, gamma_plus=0.5)
+    assert net.G * 8 > LOCKED_MAX_UNKNOWNS
+    att = q.attractor(net, t_transient=300.0, t_max=2000.0, n_samples=256)
+    assert np.all(att.path == 2)  # no Newton, even with the default locked_shortcut
+    assert np.all(att.kind == 1) and np.all(att.status == 0)  # locked, found by integration

@@ -120,11 +120,6 @@ def test_lorentzian_onset_measure_is_the_shifted_closed_form():
             r"Setting `M` = 20000 with G = 1 groups needs a 6.4 GB coupling"
             r" matrix per point; allowed is at most 2.1 GB",
         ),
-        (
-            {"settings": 'oscillator = "van_der_pol"\nM = 8\nn_max = 8'},
-            r"Setting `locked_shortcut` must be false for networks with"
-            r" G M d\^2 = 648 real coordinates \(allowed with Newton: at most 400",
-        ),
         ({"fixed": "gain = 2.0"}, r"Parameter `gain` belongs to the 'van_der_pol' oscillator"),
         (
             {"settings": "coupling = [[1, 0], [0, 1]]", "measures": '["critical_coupling"]'},

@@ -11,7 +11,8 @@ state its windows, so this protocol is our documented choice):
 2. Otherwise the equations are integrated (fixed-step RK4) for ``t_transient``; then,
    repeatedly until the point is resolved or ``t_max`` is reached:
 
-   a. (``locked_shortcut``) Newton's method for a fixed point in the frame rotating at the
+   a. (``locked_shortcut``, for at most ``LOCKED_MAX_UNKNOWNS`` real unknowns
+      G (d^2 - 1)) Newton's method for a fixed point in the frame rotating at the
       common frequency (:mod:`qsynchro.solvers.locked`), started from the current state; it
       is accepted if it converges, is linearly stable apart from the neutral phase mode and
       lies within ``lock_detect_tol`` of the current state. Its window is then exact:
@@ -77,6 +78,10 @@ __all__ = ["find_attractor"]
 
 #: batch sizes the integrator is compiled for; an active set is cut into pieces of these
 BUCKETS = (1024, 128, 16)
+#: Newton's dense Jacobian has (G (d^2 - 1))^2 entries per point and its autodiff needs
+#: several GB above this many unknowns: larger networks skip the locked shortcut (their
+#: locked points are found by integration, path 2)
+LOCKED_MAX_UNKNOWNS = 400
 
 
 def _pieces(n: int) -> list[tuple[int, int]]:
@@ -230,6 +235,7 @@ def _integrate(
     """
     mst = structure(model.oscillator)
     rotating = model.u1_symmetric
+    newton = st.locked_shortcut and model.G * (mst.n - 1) <= LOCKED_MAX_UNKNOWNS
     omega_f = _frame(model)
     n_every = _steps_per_sample(model, omega_f, st)
     dt_eff = st.sample_dt / n_every
@@ -261,7 +267,7 @@ def _integrate(
             Yb = advance(Yb, lc, pj.Cr, pj.Ci, jnp.float64(dt_eff), n_tr, st=mst, reduced=True)
         resolved = np.zeros(size, dtype=bool)
         resolved[count:] = True
-        if st.locked_shortcut and np.any(cp):
+        if newton and np.any(cp):
             Yfull = expand(np.asarray(Yb), mst.d)
             ok, amp_l, om_l, mags_l = _try_locked(Yfull, pn, mst, rotating, st)
             ok[count:] = False

@@ -41,7 +41,9 @@ class AttractorSettings:
         convergence_rtol: allowed relative change of a group's order parameter between the
             two halves of a window.
         convergence_atol: absolute floor of that criterion.
-        locked_shortcut: finish phase-locked points by Newton in the rotating frame.
+        locked_shortcut: finish phase-locked points by Newton in the rotating frame (only
+            for networks of at most ``solvers.attractor.LOCKED_MAX_UNKNOWNS`` = 400 real
+            unknowns G (d^2 - 1); larger ones are integrated).
         stable_shortcut: skip the integration where the unsynchronized state is linearly
             stable. Set False to get the actual decaying trajectory.
         newton_tol: residual tolerance of the Newton solve.

@@ -77,8 +77,6 @@ from qsynchro.sweeps.kernel import STATUS_NOT_CONVERGED, STATUS_OK, ChunkResult,
 __all__ = ["DisorderedKernel", "DisorderedSettings", "parse_coupling_matrix"]  # re-exported
 
 DISTRIBUTIONS = {"lorentzian": Lorentzian, "gaussian": Gaussian, "uniform": Uniform}
-#: largest G M d^2 for the Newton shortcut (measured: 324 -> 1.2 GB, 648 -> 3.8 GB for 2 points)
-MAX_NEWTON_COORDINATES = 400
 NETWORK_DEFAULTS = {"V": 1.0, "coupling_phase": 0.0, "width": 0.0, "kappa": 0.0}
 MEASURES: dict[str, tuple[str, ...]] = {
     "order_parameter": (),
@@ -244,14 +242,6 @@ class DisorderedKernel:
                     "Measure `critical_kappa` needs distribution = 'lorentzian' and V = 0, but "
                     f"got distribution = {settings.distribution!r}."
                 )
-        d = 3 if settings.oscillator == "spin1" else settings.n_max + 1
-        size = settings.G * settings.M * d * d
-        if settings.locked_shortcut and size > MAX_NEWTON_COORDINATES:
-            raise ValueError(
-                f"Setting `locked_shortcut` must be false for networks with G M d^2 = {size} "
-                f"real coordinates (allowed with Newton: at most {MAX_NEWTON_COORDINATES}; its "
-                "dense Jacobian needs several GB per point); set locked_shortcut = false."
-            )
         # the oscillator's parameters, checked on a one-subgroup network (validation runs on
         # blocks of 65536 points: the full (B, G M, G M) coupling would not fit)
         p = _checked(params, settings)
