@@ -120,10 +120,9 @@ NR_PREFIX = "networks-nonreciprocal"
 def nonreciprocal(out: Path, *, quick: bool = False, progress: bool = True) -> list[Path]:
     r"""Two spin-1 groups (K = -1, V = 0.4, gamma_+ = 0.5, no detuning) with intergroup
     couplings :math:`C_{AB} = s + a`, :math:`C_{BA} = s - a` (reciprocal part s,
-    nonreciprocal part a): classification, resolution path, relative phase and frequency
-    difference from :func:`qsynchro.attractor` per point. Path 2 ("integrated") marks points
-    whose attractor is not a fixed point in a rotating frame (a valid result, e.g. a relative
-    phase that winds without detuning)."""
+    nonreciprocal part a): classification, resolution path, attractor kind (a limit cycle
+    in the rotating frame is kind 2, a valid result) with its modulation frequency, relative
+    phase and frequency difference from :func:`qsynchro.attractor` per point."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     n = 9 if quick else 41
@@ -146,6 +145,19 @@ def nonreciprocal(out: Path, *, quick: bool = False, progress: bool = True) -> l
                 {"long_name": "0 unsync, 1 partial, 2 full"},
             ),
             "path": (dims, att.path, {"long_name": "0 stable, 1 locked (Newton), 2 integrated"}),
+            "kind": (
+                dims,
+                att.kind,
+                {
+                    "long_name": "0 fixed point, 1 locked, 2 limit cycle, 3 not periodic, "
+                    "4 unresolved"
+                },
+            ),
+            "modulation_frequency": (
+                dims,
+                att.modulation_frequency,
+                {"long_name": "fundamental of the limit cycle in the rotating frame (kind 2)"},
+            ),
             "status": (dims, att.status, {"long_name": "0 ok, 1 not converged, 2 failed"}),
             "relative_phase": (
                 dims,

@@ -40,14 +40,14 @@ def plot_disorder(ds: xr.Dataset, path: str | Path) -> Path:
 
 
 def plot_nonreciprocal(ds: xr.Dataset, path: str | Path) -> Path:
-    """Three panels over (s, a): classification, resolution path, relative phase."""
+    """Three panels over (s, a): classification, attractor kind, relative phase."""
     fig = Figure(figsize=(13, 3.8), layout="constrained")
     axs = fig.subplots(1, 3)
     ext = [float(ds.a[0]), float(ds.a[-1]), float(ds.s[0]), float(ds.s[-1])]
-    # categorical panels on fixed 0..2 scales; the phase on a cyclic map over (-pi, pi]
+    # categorical panels on fixed scales; the phase on a cyclic map over (-pi, pi]
     panels = (
         ("classification", "viridis", -0.5, 2.5),
-        ("path", "cividis", -0.5, 2.5),
+        ("kind", "cividis", -0.5, 4.5),
         ("relative_phase", "twilight", -np.pi, np.pi),
     )
     for i, (name, cmap, lo, hi) in enumerate(panels):
@@ -55,9 +55,16 @@ def plot_nonreciprocal(ds: xr.Dataset, path: str | Path) -> Path:
         im = ax.imshow(
             ds[name].values, origin="lower", extent=ext, aspect="auto", cmap=cmap, vmin=lo, vmax=hi
         )
-        cb = fig.colorbar(im, ax=ax, label=ds[name].attrs.get("long_name", name))
-        if name != "relative_phase":
-            cb.set_ticks([0, 1, 2])
+        labels = {
+            "classification": ("unsync.", "partial", "full"),
+            "kind": ("fixed point", "locked", "limit cycle", "not periodic", "unresolved"),
+        }.get(name)
+        if labels:
+            cb = fig.colorbar(im, ax=ax)
+            cb.set_ticks(range(len(labels)), labels=labels)
+            ax.set_title("attractor kind" if name == "kind" else name)
+        else:
+            fig.colorbar(im, ax=ax, label=ds[name].attrs.get("long_name", name))
         ax.set_xlabel("nonreciprocal part a")
         ax.set_ylabel("reciprocal part s")
         panel_label(ax, f"({'abc'[i]})")
