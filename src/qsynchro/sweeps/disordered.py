@@ -327,7 +327,12 @@ class DisorderedKernel:
             values=values,
             status=status,
             reason=reason.astype(str),
-            diagnostics={"method": att.path, "t_integrated": att.t_integrated},
+            diagnostics={
+                "method": att.path,
+                "t_integrated": att.t_integrated,
+                "attractor_kind": att.kind,
+                "modulation_frequency": att.modulation_frequency,
+            },
         )
 
 

@@ -29,7 +29,6 @@ the van der Pol truncation error; the status reason says when it exceeds 1e-6).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -176,17 +175,13 @@ class GroupsKernel:
             values=values,
             status=status,
             reason=reason.astype(str),
-            diagnostics={"method": att.path, "t_integrated": att.t_integrated},
+            diagnostics={
+                "method": att.path,
+                "t_integrated": att.t_integrated,
+                "attractor_kind": att.kind,
+                "modulation_frequency": att.modulation_frequency,
+            },
         )
-
-
-def settings_from(**kwargs: Any) -> GroupsSettings:
-    """Build :class:`GroupsSettings`; unknown names are an error listing the valid ones."""
-    valid = {f.name for f in dataclasses.fields(GroupsSettings)}
-    unknown = sorted(set(kwargs) - valid)
-    if unknown:
-        raise ValueError(f"Unknown setting(s) {unknown}; valid settings are {sorted(valid)}.")
-    return GroupsSettings(**kwargs)
 
 
 register_kernel("groups", GroupsKernel)
