@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.special import roots_hermite, roots_legendre
 
 from qsynchro._checks import check_finite, check_int
 from qsynchro.models.network import Network
@@ -127,7 +128,8 @@ class Gaussian(Distribution):
 
     def discretize(self, M: int) -> tuple[np.ndarray, np.ndarray]:
         M = _m(M)
-        x, w = np.polynomial.hermite.hermgauss(M)
+        # scipy's nodes stay finite for any M (numpy's hermgauss overflows above M ~ 300)
+        x, w = roots_hermite(M)
         return self.sigma * math.sqrt(2.0) * x, w / w.sum()
 
     def stieltjes(self, zeta: Any) -> np.ndarray:
@@ -156,7 +158,7 @@ class Uniform(Distribution):
 
     def discretize(self, M: int) -> tuple[np.ndarray, np.ndarray]:
         M = _m(M)
-        x, w = np.polynomial.legendre.leggauss(M)
+        x, w = roots_legendre(M)
         return self.half_width * x, w / w.sum()
 
     def stieltjes(self, zeta: Any) -> np.ndarray:
