@@ -207,3 +207,15 @@ def test_reproduce_networks_critical_quick(tmp_path):
         assert ds.V_c_lorentzian.values[i, 0] == pytest.approx(critical_coupling(GP, GM, K))
     assert np.all(ds.V_c_lorentzian.values[:2] >= ds.V_c_gaussian.values[:2] - 1e-12)
     assert np.isfinite(ds.kappa_c_van_der_pol.values[0])
+
+
+@pytest.mark.parametrize("M", [7, 300, 1024, 4096])
+def test_quadrature_nodes_stay_exact_for_large_M(M):
+    # Gauss-Hermite / Gauss-Legendre integrate low moments exactly at every M
+    # (numpy's hermgauss overflowed to NaN above M ~ 300)
+    x, w = q.Gaussian(0.3).discretize(M)
+    assert np.all(np.isfinite(x)) and np.all(w >= 0) and abs(w.sum() - 1) < 1e-13
+    assert abs(w @ x**2 - 0.09) < 1e-12 and abs(w @ x**4 - 3 * 0.3**4) < 1e-12
+    x, w = q.Uniform(0.5).discretize(M)
+    assert np.all(np.isfinite(x)) and abs(w.sum() - 1) < 1e-13
+    assert abs(w @ x**2 - 0.25 / 3) < 1e-12
