@@ -50,3 +50,7 @@ def test_reproduce_networks_nonreciprocal_quick(tmp_path):
     assert np.all(ds.classification.sel(a=0.0).values == 2)
     assert np.all(ds.path.sel(a=0.0).values == 1)
     assert np.any(ds.path.values == 2) and np.all(ds.status.values <= 1)
+    # the integrated points near the a > s corner are limit cycles, with a frequency
+    assert np.all(ds.kind.sel(a=0.0).values == 1)
+    cyc = ds.kind.values == 2
+    assert np.any(cyc) and np.all(ds.modulation_frequency.values[cyc] > 0)

@@ -59,6 +59,13 @@ FIGURES: dict[str, Figure] = {
             "Disordered spin-1 group: order parameter vs V for several widths, V_c marked",
         ),
         Figure(
+            "networks-disorder-vdp",
+            "qsynchro.experiments.networks_vdp",
+            "disorder_vdp",
+            "Disordered van der Pol group, dissipative coupling: r vs kappa, quantum and "
+            "toward the classical limit",
+        ),
+        Figure(
             "networks-critical",
             "qsynchro.experiments.networks",
             "critical",

@@ -39,6 +39,29 @@ def plot_disorder(ds: xr.Dataset, path: str | Path) -> Path:
     return save_figure(fig, path)
 
 
+def plot_disorder_vdp(ds: xr.Dataset, path: str | Path) -> Path:
+    """(a) r / sqrt(<n>) against kappa / kappa_c per regime; (b) r^2 / <n> near onset."""
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    ax, bx = fig.subplots(1, 2)
+    x = ds["kappa_over_kappa_c"].values
+    for i, name in enumerate(ds["regime"].values):
+        nbar = float(ds["mean_photon_number"].values[i])
+        lab = f"{name}: <n> = {nbar:.2g}, n_max = {int(ds['n_max'].values[i])}"
+        ax.plot(x, ds["order_parameter_scaled"].values[i], "o-", ms=3, color=f"C{i}", label=lab)
+        y2 = ds["order_parameter_scaled"].values[i] ** 2
+        near = x <= 1.25
+        bx.plot(x[near], y2[near], "o-", ms=3, color=f"C{i}", label=lab)
+    for a in (ax, bx):
+        a.axvline(1.0, color="k", ls="--", lw=1)
+        a.set_xlabel("kappa / kappa_c (M subgroups)")
+    ax.set_ylabel("r / sqrt(<n>)")
+    bx.set_ylabel("r^2 / <n> (linear: square-root onset)")
+    ax.legend(fontsize=8)
+    panel_label(ax, "(a)")
+    panel_label(bx, "(b)")
+    return save_figure(fig, path)
+
+
 def plot_nonreciprocal(ds: xr.Dataset, path: str | Path) -> Path:
     """Three panels over (s, a): classification, attractor kind, relative phase."""
     fig = Figure(figsize=(13, 3.8), layout="constrained")
