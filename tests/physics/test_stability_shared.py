@@ -50,3 +50,12 @@ def test_van_der_pol_with_a_dissipative_phase():
     net = disordered_group(osc, V, Lorentzian(0.05), 40)
     assert net.G * 4 > SHARED_DENSE_MAX
     np.testing.assert_allclose(max_growth_rate(net), _dense(net), atol=1e-12)
+
+
+def test_unresolved_points_fall_back_to_the_dense_eigensolve(monkeypatch):
+    import qsynchro.solvers.stability as stab
+
+    dist = Gaussian(0.2)
+    net = disordered_group(q.spin1(), np.array([0.1, 0.5]), dist, 70, K=-1.0, gamma_plus=0.5)
+    monkeypatch.setattr(stab, "shared_growth_rate", lambda *a, **k: None)
+    np.testing.assert_allclose(max_growth_rate(net), _dense(net), atol=1e-12)

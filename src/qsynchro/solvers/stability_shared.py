@@ -52,8 +52,9 @@ def has_shared_rows(coupling: np.ndarray) -> bool:
 
 
 def _winding(x: float, mu: np.ndarray, w: np.ndarray) -> int | None:
-    """Zeros of f right of Re lambda = x (no pole there); None if the grid did not resolve."""
-    dist = x - mu.real.max()
+    """Zeros minus poles of f right of the line Re lambda = x (no pole on it); None if the
+    sampling did not resolve the winding."""
+    dist = abs(x - mu.real.max())
     wsum = np.sum(np.abs(w))
     lo, hi = mu.imag.min(), mu.imag.max()
     # beyond |y - centre| > R, |f - 1| < 1e-3: the tails add no winding
@@ -118,9 +119,14 @@ def shared_growth_rate(
         b: the vectors :math:`b_\sigma` (derivative of the block by the mean field), (G, m).
         a: :math:`\langle A\rangle` as a linear form on the sector, (m,).
         c: the shared row of the coupling matrix, (G,).
-        tol: absolute accuracy of an outlier zero's real part.
+        tol: absolute accuracy of the real part.
+
+    Returns None (the caller then solves densely) if a local block is nearly defective
+    (eigenvector condition number above 1e8) or the sampling cannot resolve the winding.
     """
     mu, V = np.linalg.eig(L)  # (G, m), (G, m, m)
+    if not np.all(np.isfinite(mu)) or np.max(np.linalg.cond(V)) > 1e8:
+        return None  # a (nearly) defective local block: the caller solves densely
     left = np.einsum("k,gkj->gj", a, V)  # a^T V_sigma
     right = np.linalg.solve(V, b[..., None])[..., 0]  # V_sigma^{-1} b_sigma
     w = (-1j * np.conj(c)[:, None] * left * right).ravel()
