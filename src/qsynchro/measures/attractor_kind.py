@@ -108,7 +108,7 @@ def _peaks(P: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
 def _fit_fundamental(pos: np.ndarray, power: np.ndarray, guess: np.ndarray) -> np.ndarray:
     """Least-squares fundamental of the peaks assigned to multiples of ``guess`` (power
     weights), so that high harmonics do not accumulate the error of one peak's position;
-    pos, power (n, T), guess (n,) -> (n,)."""
+    pos, power (n, n_peaks), guess (n,) -> (n,)."""
     g = guess[:, None]
     order = np.round(pos / g)
     near = (order != 0) & (np.abs(pos - order * g) <= 0.5 * np.maximum(g, 1.0))
@@ -118,7 +118,7 @@ def _fit_fundamental(pos: np.ndarray, power: np.ndarray, guess: np.ndarray) -> n
 
 
 def _lattice(P: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Fundamental (bins; 0 if none) and 'too slow' flag of power spectra P (n, T)."""
+    """Fundamental (bins; 0 if none) and the "too slow" flag of power spectra P (n, T)."""
     pos, power, rest = _peaks(P, k)
     n = P.shape[0]
     has = np.any(power > 0, -1)
