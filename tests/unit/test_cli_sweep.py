@@ -224,7 +224,8 @@ def test_ctrl_c_keeps_finished_chunks_and_rerun_resumes(tmp_path, signame):
     code = _CHILD.format(
         tests=str(Path(__file__).resolve().parents[1]), toml=str(toml), out=str(out)
     )
-    env = dict(os.environ, QSYNCHRO_TOY_SLEEP="0.3", JAX_PLATFORMS="cpu")
+    # 1 s per chunk: after 2 of the 5 chunks the signal has 3 s to arrive (0.3 s raced)
+    env = dict(os.environ, QSYNCHRO_TOY_SLEEP="1.0", JAX_PLATFORMS="cpu")
     proc = subprocess.Popen(
         [sys.executable, "-c", code],
         env=env,
