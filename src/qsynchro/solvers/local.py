@@ -12,6 +12,7 @@ the time integrations: :math:`\rho^*` with a small coherence that breaks the pha
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ __all__ = [
     "local_generator",
     "local_steady_state",
     "oscillator_steady_state",
+    "sparse_liouvillian",
 ]
 
 #: amplitude of the symmetry-breaking coherence of the default initial state
@@ -77,6 +79,26 @@ def local_steady_state(model: Network) -> np.ndarray:
     return from_real(y)
 
 
+def sparse_liouvillian(osc: Oscillator, vals: Mapping[str, Any]) -> scipy.sparse.csr_matrix:
+    """Sparse Liouvillian of one oscillator (its Hamiltonian terms and jumps, no detuning)
+    at scalar parameter values ``vals``, row-major vec: vec(rho)[i d + j] = rho_ij."""
+    d = osc.dim
+    eye = scipy.sparse.identity(d, format="csr", dtype=np.complex128)
+    L = scipy.sparse.csr_matrix((d * d, d * d), dtype=np.complex128)
+    for k, h in osc.hamiltonian.items():
+        H = float(vals[k]) * scipy.sparse.csr_matrix(h)
+        L = L - 1j * (scipy.sparse.kron(H, eye) - scipy.sparse.kron(eye, H.T))
+    for k, op in osc.jumps.items():
+        c = scipy.sparse.csr_matrix(op)
+        cdc = (c.conj().T @ c).tocsr()
+        L = L + float(vals[k]) * (
+            scipy.sparse.kron(c, c.conj())
+            - 0.5 * scipy.sparse.kron(cdc, eye)
+            - 0.5 * scipy.sparse.kron(eye, cdc.T)
+        )
+    return L.tocsr()
+
+
 def oscillator_steady_state(osc: Oscillator, **parameters: Any) -> np.ndarray:
     r"""Steady state of one oscillator with its bound (or given) parameters, shape (d, d).
 
@@ -93,19 +115,7 @@ def oscillator_steady_state(osc: Oscillator, **parameters: Any) -> np.ndarray:
                 f"shape {v.shape}."
             )
     d = osc.dim
-    eye = scipy.sparse.identity(d, format="csr", dtype=np.complex128)
-    H = sum(float(vals[k]) * scipy.sparse.csr_matrix(h) for k, h in osc.hamiltonian.items())
-    H = H + 0.0 * eye
-    L = -1j * (scipy.sparse.kron(H, eye) - scipy.sparse.kron(eye, H.T))
-    for k, op in osc.jumps.items():
-        c = scipy.sparse.csr_matrix(op)
-        cdc = (c.conj().T @ c).tocsr()
-        L = L + float(vals[k]) * (
-            scipy.sparse.kron(c, c.conj())
-            - 0.5 * scipy.sparse.kron(cdc, eye)
-            - 0.5 * scipy.sparse.kron(eye, cdc.T)
-        )
-    L = L.tolil()
+    L = sparse_liouvillian(osc, vals).tolil()
     L[0, :] = 0.0
     L[0, np.arange(d) * (d + 1)] = 1.0
     b = np.zeros(d * d, dtype=np.complex128)

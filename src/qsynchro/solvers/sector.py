@@ -31,28 +31,9 @@ import scipy.sparse
 
 from qsynchro.models.dissipative import COLLECTIVE_RATE, with_collective_decay
 from qsynchro.models.oscillator import Oscillator
-from qsynchro.solvers.local import oscillator_steady_state
+from qsynchro.solvers.local import oscillator_steady_state, sparse_liouvillian
 
 __all__ = ["dissipative_growth_rate", "dissipative_onset", "sparse_sector"]
-
-
-def _liouvillian(osc: Oscillator, vals: dict[str, Any]) -> scipy.sparse.csr_matrix:
-    """Sparse row-major-vec Liouvillian (vec(rho)[i d + j] = rho_ij), detuning 0."""
-    d = osc.dim
-    eye = scipy.sparse.identity(d, format="csr", dtype=np.complex128)
-    L = scipy.sparse.csr_matrix((d * d, d * d), dtype=np.complex128)
-    for k, h in osc.hamiltonian.items():
-        H = float(vals[k]) * scipy.sparse.csr_matrix(h)
-        L = L - 1j * (scipy.sparse.kron(H, eye) - scipy.sparse.kron(eye, H.T))
-    for k, op in osc.jumps.items():
-        c = scipy.sparse.csr_matrix(op)
-        cdc = (c.conj().T @ c).tocsr()
-        L = L + float(vals[k]) * (
-            scipy.sparse.kron(c, c.conj())
-            - 0.5 * scipy.sparse.kron(cdc, eye)
-            - 0.5 * scipy.sparse.kron(eye, cdc.T)
-        )
-    return L.tocsr()
 
 
 def sparse_sector(osc: Oscillator, **parameters: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -70,7 +51,7 @@ def sparse_sector(osc: Oscillator, **parameters: Any) -> tuple[np.ndarray, np.nd
     d = osc.dim
     S = [(i, j) for i in range(d) for j in range(d) if abs(q[i] - q[j] + 1.0) < 1e-9]
     idx = np.array([i * d + j for i, j in S])
-    L0 = _liouvillian(osc, vals)[idx][:, idx].toarray()
+    L0 = sparse_liouvillian(osc, vals)[idx][:, idx].toarray()
     rho = oscillator_steady_state(osc, **{k: float(v) for k, v in vals.items()})
     A = osc.coupling_operator
     Ad = A.conj().T
