@@ -219,3 +219,12 @@ def test_quadrature_nodes_stay_exact_for_large_M(M):
     x, w = q.Uniform(0.5).discretize(M)
     assert np.all(np.isfinite(x)) and abs(w.sum() - 1) < 1e-13
     assert abs(w @ x**2 - 0.25 / 3) < 1e-12
+
+
+def test_onset_fit_recovers_a_square_root_onset():
+    from qsynchro.measures.disorder import onset_fit
+
+    x = np.linspace(1.0, 2.0, 11)
+    r = np.sqrt(np.clip(2.0 * (x - 1.3), 0.0, None))
+    assert onset_fit(x, r, 1.25) == pytest.approx(1.3, abs=1e-12)
+    assert np.isnan(onset_fit(x, 0 * x, 1.25))  # no synchronized points

@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 import qsynchro
 from qsynchro.measures.attractor import attractor
-from qsynchro.measures.disorder import disorder_order_parameter
+from qsynchro.measures.disorder import disorder_order_parameter, onset_fit
 from qsynchro.models.disorder import Gaussian, disordered_group
 from qsynchro.models.network import Network
 from qsynchro.models.oscillator import spin1
@@ -35,15 +35,6 @@ PREFIX = "networks-disorder"
 GAMMA_PLUS = 0.5
 KS = (-1.0, 0.0, 1.0)
 SIGMAS = (0.0, 0.1, 0.3)
-
-
-def _onset_fit(V: np.ndarray, r: np.ndarray, vc: float) -> float:
-    """Intercept of a linear fit of r^2 against V on the first 3 points above V_c."""
-    sel = np.nonzero((V > vc) & (r > 1e-3))[0][:3]
-    if sel.size < 2:
-        return float("nan")
-    slope, icpt = np.polyfit(V[sel], r[sel] ** 2, 1)
-    return float(-icpt / slope)
 
 
 def disorder(out: Path, *, quick: bool = False, progress: bool = True) -> list[Path]:
@@ -75,7 +66,7 @@ def disorder(out: Path, *, quick: bool = False, progress: bool = True) -> list[P
             )
             r[i, j] = disorder_order_parameter(att.signal, dist.discretize(M)[1])
             status[i, j] = att.status
-            fit[i, j] = _onset_fit(vc * x, r[i, j], vc)
+            fit[i, j] = onset_fit(vc * x, r[i, j], vc)
             bar.update()
     bar.close()
     ds = xr.Dataset(

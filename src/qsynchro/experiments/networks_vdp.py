@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 
 import qsynchro
 from qsynchro.measures.attractor import attractor
-from qsynchro.measures.disorder import disorder_order_parameter
+from qsynchro.measures.disorder import disorder_order_parameter, onset_fit
 from qsynchro.models.disorder import Lorentzian, disordered_group
 from qsynchro.models.dissipative import with_dissipative_coupling
 from qsynchro.models.oscillator import van_der_pol
@@ -58,15 +58,6 @@ def _onset(osc: object, w: np.ndarray, guess: float) -> float:
         return float(max_growth_rate(with_dissipative_coupling(base, np.array([k]), w))[0])
 
     return float(scipy.optimize.brentq(growth, 0.3 * guess, 3.0 * guess, xtol=1e-12))
-
-
-def _fit(x: np.ndarray, r: np.ndarray) -> float:
-    """Intercept of a linear fit of r^2 against x on the first 3 points above 1."""
-    sel = np.nonzero((x > 1.0) & (r > 1e-4))[0][:3]
-    if sel.size < 2:
-        return float("nan")
-    slope, icpt = np.polyfit(x[sel], r[sel] ** 2, 1)
-    return float(-icpt / slope)
 
 
 def disorder_vdp(out: Path, *, quick: bool = False, progress: bool = True) -> list[Path]:
@@ -99,7 +90,7 @@ def disorder_vdp(out: Path, *, quick: bool = False, progress: bool = True) -> li
         r[i] = disorder_order_parameter(att.signal, w)
         top[i] = att.populations[..., -1].max(-1)
         status[i], kind[i] = att.status, att.kind
-        fit[i] = _fit(x, r[i])
+        fit[i] = onset_fit(x, r[i], 1.0)
     names = [name for name, _, _ in regimes]
     dims = ("regime", "kappa_over_kappa_c")
     ds = xr.Dataset(

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["disorder_order_parameter"]
+__all__ = ["disorder_order_parameter", "onset_fit"]
 
 
 def disorder_order_parameter(signal: Any, weights: Any) -> np.ndarray:
@@ -33,3 +33,18 @@ def disorder_order_parameter(signal: Any, weights: Any) -> np.ndarray:
             f"subgroups, but got {s.shape}."
         )
     return np.mean(np.abs(np.einsum("k,...kt->...t", w, s)), -1)
+
+
+def onset_fit(x: Any, r: Any, x_c: float, *, floor: float = 1e-3) -> float:
+    r"""Where :math:`r^2`, fitted linearly in x on the first 3 points above ``x_c`` with
+    :math:`r >` ``floor``, crosses zero; NaN if fewer than 2 such points.
+
+    A continuous transition with a square-root onset :math:`r\propto\sqrt{x-x_c}` puts it
+    at :math:`x_c`.
+    """
+    x, r = np.asarray(x, dtype=np.float64), np.asarray(r, dtype=np.float64)
+    sel = np.nonzero((x > x_c) & (r > floor))[0][:3]
+    if sel.size < 2:
+        return float("nan")
+    slope, icpt = np.polyfit(x[sel], r[sel] ** 2, 1)
+    return float(-icpt / slope)
