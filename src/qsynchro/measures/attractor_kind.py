@@ -140,12 +140,12 @@ def _lattice(P: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return best, slow
 
 
-def _invariants(sp: np.ndarray, thr: float, u1: bool) -> np.ndarray:
-    """U(1)-invariant signals of windows sp (n, G, T): (n, n_inv, T) complex, scale ~1."""
+def _invariants(sp: np.ndarray, a: np.ndarray, thr: float, u1: bool) -> np.ndarray:
+    """U(1)-invariant signals of windows sp (n, G, T) with moduli a = |sp|: (n, n_inv, T)
+    complex, scale ~1."""
     if not u1:
-        scale = np.maximum(np.max(np.abs(sp), axis=(1, 2)), thr)
+        scale = np.maximum(np.max(a, axis=(1, 2)), thr)
         return sp / scale[:, None, None]
-    a = np.abs(sp)  # (n, G, T)
     op = a.mean(-1)  # (n, G)
     scale = np.maximum(op.max(-1), thr)  # (n,)
     inv = [a / scale[:, None, None]]
@@ -153,8 +153,9 @@ def _invariants(sp: np.ndarray, thr: float, u1: bool) -> np.ndarray:
     if G > 1:
         ref = np.argmax(op, -1)
         sr = np.take_along_axis(sp, ref[:, None, None], 1)  # (n, 1, T)
+        ar = np.take_along_axis(a, ref[:, None, None], 1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            u = sp * np.conj(sr) / (a * np.abs(sr))
+            u = sp * np.conj(sr) / (a * ar)
         synced = (op >= thr) & (np.arange(G)[None, :] != ref[:, None])
         inv.append(np.where(synced[:, :, None] & np.isfinite(u), u, 0.0))
     return np.concatenate(inv, 1)
@@ -210,10 +211,11 @@ def _kind_chunk(
     n, _, T = sp.shape
     kind = np.full(n, KIND_NOT_PERIODIC, dtype=np.int8)
     freq = np.zeros(n)
-    z = _invariants(sp, thr, u1)
+    a = np.abs(sp)
+    z = _invariants(sp, a, thr, u1)
     zc = z - z.mean(-1, keepdims=True)
     constant = np.max(np.abs(zc), axis=(1, 2)) <= stationary_tol
-    synced = np.any(np.abs(sp).mean(-1) >= thr, -1)
+    synced = np.any(a.mean(-1) >= thr, -1)
     kind[constant] = np.where(synced[constant] & u1, KIND_RELATIVE_EQUILIBRIUM, KIND_FIXED_POINT)
     idx = np.nonzero(~constant)[0]
     if idx.size == 0:
